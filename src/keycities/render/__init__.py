@@ -1,0 +1,1 @@
+"""Renderers: one content model to HTML/PDF and to Word."""
