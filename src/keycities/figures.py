@@ -1,0 +1,502 @@
+"""Every number a document may show, computed from cities.yaml with its sources, method and coverage.
+
+This is the only module that does arithmetic on figures. A missing value stays missing (None, with the
+reason); totals say how many members they cover and never count a gap as zero.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from keycities.campaign import FIGURE_KEYS, SUMMABLE_KEYS, Campaign, Claim, FigureValue, Member
+from keycities.errors import FigureError
+
+Unit = Literal["gbp", "persons", "jobs", "hours", "index", "ratio", "rank", "count", "years"]
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A figure key of cities.yaml as documents name it."""
+
+    key: str
+    name: str
+    label: str
+    unit: Unit
+    scale: float = 1.0  # cities.yaml holds GVA in £ million; figures hold pounds
+
+
+MEASURES = {
+    measure.key: measure
+    for measure in (
+        Measure("population_mid2017", "population", "Population, mid-2017", "persons"),
+        Measure("gva_2017_gbp_m", "gva", "GVA, 2017", "gbp", 1e6),
+        Measure(
+            "gva_2017_gbp_m_2022_release", "gva_2022_release", "GVA, 2017 (May 2022 release)", "gbp", 1e6
+        ),
+        Measure("gva_per_hour_2017_gbp", "gva_per_hour", "GVA per hour worked, 2017", "gbp"),
+        Measure(
+            "gva_per_hour_index_2017_uk100",
+            "gva_per_hour_index",
+            "GVA per hour index, 2017 (UK = 100)",
+            "index",
+        ),
+        Measure("gva_per_filled_job_2017_gbp", "gva_per_filled_job", "GVA per filled job, 2017", "gbp"),
+        Measure("filled_jobs_2017", "filled_jobs", "Filled jobs, 2017", "jobs"),
+        Measure(
+            "hours_worked_per_week_2017", "hours_worked_per_week", "Hours worked per week, 2017", "hours"
+        ),
+    )
+}
+assert tuple(MEASURES) == FIGURE_KEYS
+MEASURE_LABELS = {measure.name: measure.label.removesuffix(", 2017") for measure in MEASURES.values()}
+RATES = ("gva_per_hour", "gva_per_filled_job")
+RANKED = ("population", "gva", "gva_per_hour", "gva_per_filled_job")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How many members a group figure covers, and which are missing."""
+
+    covered: int
+    total: int
+    missing: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """True when every member is covered."""
+        return self.covered == self.total
+
+    def __str__(self) -> str:
+        return f"{self.covered} of {self.total} members"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number with everything needed to defend it."""
+
+    name: str
+    label: str
+    value: float | None
+    unit: Unit
+    sources: tuple[str, ...]
+    method: str
+    coverage: Coverage | None = None
+    why_missing: str | None = None
+
+    @property
+    def missing(self) -> bool:
+        """True when the data has no value for this figure."""
+        return self.value is None
+
+
+@dataclass
+class FigureBook:
+    """Every figure, by name: `group.gva`, `member.wakefield.gva_per_hour`, `comparator.england.gva`."""
+
+    figures: dict[str, Figure] = field(default_factory=dict)
+
+    def add(self, figure: Figure) -> Figure:
+        """Record a figure; a name may be used once."""
+        if figure.name in self.figures:
+            raise ValueError(f"figure {figure.name} computed twice")
+        self.figures[figure.name] = figure
+        return figure
+
+    def __getitem__(self, name: str) -> Figure:
+        try:
+            return self.figures[name]
+        except KeyError:
+            raise FigureError(
+                f"unknown figure '{name}'; see `generate.py check --list` for the names"
+            ) from None
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.figures
+
+    def require(self, name: str) -> Figure:
+        """The figure, or FigureError naming it and why it is missing."""
+        figure = self[name]
+        if figure.value is None:
+            raise FigureError(f"{figure.label} ({name}) is missing: {figure.why_missing}")
+        return figure
+
+
+def compute(campaign: Campaign) -> FigureBook:
+    """Build every figure from the campaign data."""
+    book = FigureBook()
+    for comparator in campaign.data.comparators:
+        for key, measure in MEASURES.items():
+            value = comparator.figures.get(key)
+            book.add(
+                _published(
+                    campaign,
+                    f"comparator.{comparator.key}.{measure.name}",
+                    f"{measure.label}, {comparator.name}",
+                    measure,
+                    key,
+                    value,
+                )
+            )
+    for member in campaign.data.members:
+        for key, measure in MEASURES.items():
+            book.add(_member_figure(campaign, member, key, measure))
+    _group_totals(campaign, book)
+    _comparisons(campaign, book)
+    _ranks(campaign, book)
+    _uplift(campaign, book)
+    return book
+
+
+def _published(
+    campaign: Campaign, name: str, label: str, measure: Measure, key: str, value: FigureValue | None
+) -> Figure:
+    if value is None or value.value is None:
+        why = value.why if value and value.why else "not published in the sources of cities.yaml"
+        return Figure(name, label, None, measure.unit, (), "Not available.", why_missing=why)
+    source = campaign.source_of(key, value)
+    return Figure(name, label, value.value * measure.scale, measure.unit, (source,), "As published.")
+
+
+def _member_figure(campaign: Campaign, member: Member, key: str, measure: Measure) -> Figure:
+    name, label = f"member.{member.slug}.{measure.name}", f"{measure.label}, {member.name}"
+    own = member.figures.get(key)
+    if not member.constituents or (own is not None and own.value is not None):
+        return _published(campaign, name, label, measure, key, own)
+    parts = [(part.name, part.figures.get(key)) for part in member.constituents]
+    if key not in SUMMABLE_KEYS:
+        councils = len(member.constituents)
+        why = (
+            f"{member.name} is a combined authority; ONS publishes this rate for its {councils} councils, "
+            "and rates cannot be added up"
+        )
+        return Figure(name, label, None, measure.unit, (), "Not available.", why_missing=why)
+    present = [(part, value) for part, value in parts if value is not None and value.value is not None]
+    if len(present) < len(parts):
+        missing = ", ".join(part for part, value in parts if value is None or value.value is None)
+        return Figure(
+            name,
+            label,
+            None,
+            measure.unit,
+            (),
+            "Not available.",
+            why_missing=f"not published for {missing}, so {member.name}'s total cannot be formed",
+        )
+    sources = tuple(sorted({campaign.source_of(key, value) for _, value in present}))
+    total = sum(value.value for _, value in present if value.value is not None) * measure.scale
+    method = f"Sum of its {len(parts)} councils: {', '.join(part for part, _ in parts)}."
+    return Figure(name, label, total, measure.unit, sources, method)
+
+
+def _group_totals(campaign: Campaign, book: FigureBook) -> None:
+    members = campaign.data.members
+    book.add(
+        Figure(
+            "group.member_count",
+            "Member cities",
+            float(len(members)),
+            "count",
+            (),
+            "The members listed in cities.yaml.",
+            Coverage(len(members), len(members)),
+        )
+    )
+    for measure_name, label in (
+        ("population", "Combined population, mid-2017"),
+        ("gva", "Collective GVA, 2017"),
+        ("filled_jobs", "Filled jobs, 2017"),
+    ):
+        book.add(_across_members(book, members, measure_name, label, "sum"))
+    for measure_name, label in (
+        ("gva_per_hour", "Median GVA per hour worked across members, 2017"),
+        ("gva_per_filled_job", "Median GVA per filled job across members, 2017"),
+    ):
+        book.add(_across_members(book, members, measure_name, label, "median"))
+
+
+def _across_members(
+    book: FigureBook, members: list[Member], measure_name: str, label: str, how: Literal["sum", "median"]
+) -> Figure:
+    parts = [book[f"member.{member.slug}.{measure_name}"] for member in members]
+    present = [part for part in parts if part.value is not None]
+    missing = tuple(member.name for member, part in zip(members, parts, strict=True) if part.value is None)
+    coverage = Coverage(len(present), len(parts), missing)
+    name = f"group.{measure_name}" if how == "sum" else f"group.{measure_name}_median"
+    unit = parts[0].unit
+    if not present:
+        return Figure(name, label, None, unit, (), "Not available.", coverage, "no member has this figure")
+    values = [part.value for part in present if part.value is not None]
+    value = sum(values) if how == "sum" else statistics.median(values)
+    left_out = _left_out(missing, f"figure for {MEASURE_LABELS[measure_name]}")
+    method = f"{'Sum' if how == 'sum' else 'Median'} over {coverage}.{left_out}"
+    return Figure(name, label, value, unit, _sources_of(present), method, coverage)
+
+
+def _comparisons(campaign: Campaign, book: FigureBook) -> None:
+    benchmark = campaign.data.projection.benchmark
+    benchmark_name = campaign.comparators[benchmark].name
+    if "comparator.scotland.gva" in book:
+        book.add(
+            _ratio(
+                "group.gva_ratio_to_scotland",
+                "Collective GVA as a share of Scotland's GVA, 2017",
+                book["group.gva"],
+                book["comparator.scotland.gva"],
+            )
+        )
+    for member in campaign.data.members:
+        prefix = f"member.{member.slug}"
+        for rate in RATES:
+            own, average = book[f"{prefix}.{rate}"], book[f"comparator.{benchmark}.{rate}"]
+            book.add(
+                _ratio(
+                    f"{prefix}.{rate}_ratio_to_{benchmark}",
+                    f"{MEASURE_LABELS[rate]} as a share of the {benchmark_name} average, {member.name}",
+                    own,
+                    average,
+                )
+            )
+            book.add(
+                _combine(
+                    f"{prefix}.{rate}_difference_from_{benchmark}",
+                    f"{MEASURE_LABELS[rate]} above (+) or below (-) the {benchmark_name} average, "
+                    f"{member.name}",
+                    "gbp",
+                    own,
+                    average,
+                    lambda a, b: a - b,
+                    f"{own.label} minus {average.label}.",
+                )
+            )
+        book.add(
+            _ratio(
+                f"{prefix}.gva_share_of_group",
+                f"Share of the group's GVA, {member.name}",
+                book[f"{prefix}.gva"],
+                book["group.gva"],
+            )
+        )
+
+
+def _ratio(name: str, label: str, part: Figure, whole: Figure) -> Figure:
+    return _combine(
+        name, label, "ratio", part, whole, lambda a, b: a / b, f"{part.label} divided by {whole.label}."
+    )
+
+
+def _combine(
+    name: str,
+    label: str,
+    unit: Unit,
+    first: Figure,
+    second: Figure,
+    operation: Callable[[float, float], float],
+    method: str,
+) -> Figure:
+    if first.value is None or second.value is None:
+        gap = first if first.value is None else second
+        return Figure(
+            name,
+            label,
+            None,
+            unit,
+            (),
+            "Not available.",
+            why_missing=f"{gap.label} is missing: {gap.why_missing}",
+        )
+    return Figure(
+        name,
+        label,
+        operation(first.value, second.value),
+        unit,
+        _sources_of([first, second]),
+        method,
+        first.coverage,
+    )
+
+
+def _ranks(campaign: Campaign, book: FigureBook) -> None:
+    members = campaign.data.members
+    for measure_name in RANKED:
+        figures = [book[f"member.{member.slug}.{measure_name}"] for member in members]
+        ranked = sorted(
+            (figure for figure in figures if figure.value is not None),
+            key=lambda figure: -(figure.value or 0.0),
+        )
+        coverage = Coverage(
+            len(ranked),
+            len(members),
+            tuple(m.name for m, f in zip(members, figures, strict=True) if f.value is None),
+        )
+        for member, figure in zip(members, figures, strict=True):
+            name = f"member.{member.slug}.{measure_name}_rank"
+            label = f"Rank among members by {MEASURE_LABELS[measure_name]}, {member.name}"
+            if figure.value is None:
+                book.add(
+                    Figure(
+                        name,
+                        label,
+                        None,
+                        "rank",
+                        (),
+                        "Not available.",
+                        coverage,
+                        f"{figure.label} is missing: {figure.why_missing}",
+                    )
+                )
+                continue
+            position = 1 + sum(1 for other in ranked if (other.value or 0.0) > figure.value)
+            book.add(
+                Figure(
+                    name,
+                    label,
+                    float(position),
+                    "rank",
+                    _sources_of(ranked),
+                    f"Position from the highest among the {coverage} with this figure.",
+                    coverage,
+                )
+            )
+
+
+def _uplift(campaign: Campaign, book: FigureBook) -> None:
+    """What raising each member's productivity to the benchmark would add by the target year."""
+    projection = campaign.data.projection
+    measure, jobs_measure = MEASURES[projection.measure], MEASURES[projection.jobs]
+    benchmark = book[f"comparator.{projection.benchmark}.{measure.name}"]
+    benchmark_name = campaign.comparators[projection.benchmark].name
+    years = projection.target_year - projection.base_year
+    book.add(
+        Figure(
+            "group.projection_years",
+            f"Years from {projection.base_year} to {projection.target_year}",
+            float(years),
+            "years",
+            (),
+            "Target year minus base year, from cities.yaml.",
+        )
+    )
+    yearly_method = (
+        f"For each member, the {benchmark_name} {MEASURE_LABELS[measure.name]} minus its own (0 where "
+        f"it is higher), times its {MEASURE_LABELS[jobs_measure.name].lower()}, summed over a combined "
+        "authority's councils."
+    )
+    method = (
+        f"{yearly_method[:-1]}; times {years} years ({projection.base_year} to {projection.target_year})."
+    )
+    per_year: list[Figure] = []
+    for member in campaign.data.members:
+        name, label = f"member.{member.slug}.uplift", f"Added by {projection.target_year}, {member.name}"
+        if benchmark.value is None:
+            raise FigureError(
+                f"{benchmark.label} is missing: the projection needs it ({benchmark.why_missing})"
+            )
+        units = [(part.name, part.figures) for part in member.constituents] or [(member.name, member.figures)]
+        gaps, total, sources = [], 0.0, set(benchmark.sources)
+        for unit_name, figures in units:
+            rate, jobs = figures.get(projection.measure), figures.get(projection.jobs)
+            if rate is None or rate.value is None or jobs is None or jobs.value is None:
+                gaps.append(unit_name)
+                continue
+            total += max(0.0, benchmark.value - rate.value) * jobs.value
+            sources |= {
+                campaign.source_of(projection.measure, rate),
+                campaign.source_of(projection.jobs, jobs),
+            }
+        if gaps:
+            why = (
+                f"{MEASURE_LABELS[measure.name]} or {MEASURE_LABELS[jobs_measure.name].lower()} "
+                f"is not published for {_names(gaps)}"
+            )
+            book.add(Figure(name, label, None, "gbp", (), method, why_missing=why))
+            continue
+        per_year.append(Figure(f"{name}_per_year", label, total, "gbp", tuple(sorted(sources)), method))
+        book.add(Figure(name, label, total * years, "gbp", tuple(sorted(sources)), method))
+    missing = tuple(
+        member.name for member in campaign.data.members if book[f"member.{member.slug}.uplift"].value is None
+    )
+    coverage = Coverage(len(per_year), len(campaign.data.members), missing)
+    left_out = _left_out(missing, "productivity figure")
+    group_sources = _sources_of(per_year)
+    yearly = sum(figure.value for figure in per_year if figure.value is not None)
+    book.add(
+        Figure(
+            "group.uplift_per_year",
+            f"Added each year at the {benchmark_name} average",
+            yearly,
+            "gbp",
+            group_sources,
+            yearly_method + left_out,
+            coverage,
+        )
+    )
+    book.add(
+        Figure(
+            "group.uplift",
+            f"Added by {projection.target_year} at the {benchmark_name} average",
+            yearly * years,
+            "gbp",
+            group_sources,
+            method + left_out,
+            coverage,
+        )
+    )
+
+
+def _sources_of(figures: Iterable[Figure]) -> tuple[str, ...]:
+    return tuple(sorted({source for figure in figures for source in figure.sources}))
+
+
+def _left_out(missing: tuple[str, ...], what: str) -> str:
+    if not missing:
+        return ""
+    one = len(missing) == 1
+    return f" {_names(missing)} {'has' if one else 'have'} no {what} and {'is' if one else 'are'} left out."
+
+
+def _names(names: Iterable[str]) -> str:
+    items = list(names)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """A claim the group published beside what the data computes."""
+
+    claim: Claim
+    figure: Figure
+    status: Literal["matches", "differs", "holds", "does not hold", "cannot be checked"]
+    difference: float | None = None  # computed minus published, in the figure's unit
+    relative: float | None = None  # difference as a share of the published value
+
+
+def reconcile(campaign: Campaign, book: FigureBook) -> list[Reconciliation]:
+    """Compare every published claim with the figure computed from the data."""
+    results = []
+    for claim in campaign.data.claims:
+        figure = book[claim.figure]
+        if figure.value is None:
+            results.append(Reconciliation(claim, figure, "cannot be checked"))
+        elif claim.holds_between is not None:
+            low, high = claim.holds_between
+            results.append(
+                Reconciliation(claim, figure, "holds" if low <= figure.value <= high else "does not hold")
+            )
+        else:
+            assert claim.published is not None  # load_campaign refuses a claim with neither
+            rounding = claim.rounding or 1.0
+            matches = round(figure.value / rounding) * rounding == claim.published
+            difference = figure.value - claim.published
+            results.append(
+                Reconciliation(
+                    claim,
+                    figure,
+                    "matches" if matches else "differs",
+                    difference,
+                    difference / claim.published,
+                )
+            )
+    return results

@@ -1,0 +1,116 @@
+"""The one formatter for numbers, money, percentages and dates, in English or Welsh (GOV.UK style).
+
+Money follows a house style (`£137.2bn`, as the group writes it) or GOV.UK's (`£137.2 billion`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from keycities.figures import Figure
+
+MoneyStyle = Literal["house", "govuk"]
+Language = Literal["en-GB", "cy"]
+
+MONTHS = {
+    "en-GB": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "cy": (
+        "Ionawr",
+        "Chwefror",
+        "Mawrth",
+        "Ebrill",
+        "Mai",
+        "Mehefin",
+        "Gorffennaf",
+        "Awst",
+        "Medi",
+        "Hydref",
+        "Tachwedd",
+        "Rhagfyr",
+    ),
+}
+LARGE = {  # (divisor, house suffix, GOV.UK word) by language
+    "en-GB": ((1e9, "bn", "billion"), (1e6, "m", "million")),
+    "cy": ((1e9, "bn", "biliwn"), (1e6, "m", "miliwn")),
+}
+MINUS = "\u2212"  # read as "minus" by screen readers, unlike a hyphen
+RANK_WORDS = {"en-GB": "{ordinal} of {total}", "cy": "safle {number} o {total}"}
+
+
+@dataclass(frozen=True)
+class Formatter:
+    """Formats values for one document: its money style and its language."""
+
+    money_style: MoneyStyle = "house"
+    language: Language = "en-GB"
+
+    def number(self, value: float, decimals: int = 0) -> str:
+        """`6,400,797`; `93.3` with decimals=1. Negative numbers take a minus sign."""
+        return f"{value:,.{decimals}f}".replace("-", MINUS)
+
+    def count(self, value: float, scale: Literal["million"] | None = None, decimals: int = 1) -> str:
+        """A count of people or things: `6,400,797`, or `6.4 million` with scale="million"."""
+        if scale == "million":
+            return f"{self.number(value / 1e6, decimals)} {LARGE[self.language][1][2]}"
+        return self.number(value)
+
+    def money(self, value: float, decimals: int | None = None) -> str:
+        """`£137.2bn` (or `£137.2 billion`), `£56,196`, `£34.80`: pence only for small amounts with pence."""
+        sign, value = (MINUS if value < 0 else ""), abs(value)
+        for divisor, suffix, word in LARGE[self.language]:
+            if value >= divisor:
+                scaled = self.number(value / divisor, 1 if decimals is None else decimals)
+                return (
+                    f"{sign}£{scaled}{suffix}" if self.money_style == "house" else f"{sign}£{scaled} {word}"
+                )
+        if decimals is None:
+            decimals = 2 if value < 1000 and round(value, 2) != round(value) else 0
+        return f"{sign}£{self.number(value, decimals)}"
+
+    def percent(self, ratio: float, decimals: int = 1) -> str:
+        """`98.8%` from the ratio 0.988."""
+        return f"{self.number(ratio * 100, decimals)}%"
+
+    def date(self, day: date) -> str:
+        """`4 February 2019` (`4 Chwefror 2019` in Welsh): no ordinal, no comma."""
+        return f"{day.day} {MONTHS[self.language][day.month - 1]} {day.year}"
+
+    def rank(self, position: float, total: int) -> str:
+        """`13th of 21` (`safle 13 o 21` in Welsh)."""
+        number = int(position)
+        return RANK_WORDS[self.language].format(ordinal=_english_ordinal(number), number=number, total=total)
+
+    def figure(self, figure: Figure, decimals: int | None = None) -> str:
+        """A figure in the form its unit calls for; a missing figure is never formatted."""
+        if figure.value is None:
+            raise ValueError(f"{figure.name} is missing and cannot be formatted")
+        value = figure.value
+        if figure.unit == "gbp":
+            return self.money(value, decimals)
+        if figure.unit == "ratio":
+            return self.percent(value, 1 if decimals is None else decimals)
+        if figure.unit == "index":
+            return self.number(value, 1 if decimals is None else decimals)
+        if figure.unit == "rank":
+            return self.rank(value, figure.coverage.covered if figure.coverage else 0)
+        return self.number(value, decimals or 0)
+
+
+def _english_ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"

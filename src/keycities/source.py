@@ -1,0 +1,225 @@
+"""Load YAML with line numbers and validate it against a schema, reporting every problem at once.
+
+Every problem is a line `file:line: path: what is wrong`, so a person can go straight to it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from keycities.errors import DataError
+
+PathKey = tuple[str | int, ...]
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+@dataclass
+class Located:
+    """Parsed YAML plus the line of every key and list item, by path."""
+
+    file: Path
+    data: Any
+    lines: dict[PathKey, int] = field(default_factory=dict)
+
+    def line(self, path: PathKey) -> int:
+        """The line of `path`, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return 1
+
+    def where(self, path: PathKey) -> str:
+        """`file:line: path` for a message."""
+        return f"{self.file.name}:{self.line(path)}: {dotted(path) or '(top level)'}"
+
+
+def dotted(path: Iterable[str | int]) -> str:
+    """`members[3].figures.gva` from ('members', 3, 'figures', 'gva')."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def read_yaml(file: Path) -> Located:
+    """Parse YAML, keeping the line of every key; malformed YAML is a DataError with line and column."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError([f"{file}: file not found; create it or pass the right project folder"]) from None
+    except UnicodeDecodeError as error:
+        raise DataError([f"{file.name}: not UTF-8 text ({error.reason}); save it as UTF-8"]) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        place = f"{mark.line + 1}:{mark.column + 1}" if mark else "1"
+        problem = " ".join(part for part in (error.context, error.problem) if part)
+        raise DataError([f"{file.name}:{place}: invalid YAML: {problem}"]) from None
+    located = Located(file, data)
+    if node is not None:
+        _record_lines(node, (), located.lines)
+    return located
+
+
+def _record_lines(node: yaml.Node, path: PathKey, lines: dict[PathKey, int]) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+            _record_lines(value_node, (*path, key), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record_lines(item, (*path, index), lines)
+
+
+def validate(model: type[ModelT], located: Located) -> tuple[ModelT | None, list[str], list[str]]:
+    """Validate against `model`: (the model or None, errors, unknown-key warnings), all located."""
+    if not isinstance(located.data, dict):
+        return (
+            None,
+            [f"{located.file.name}:1: (top level): expected a mapping of keys, got {_shown(located.data)}"],
+            [],
+        )
+    try:
+        result = model.model_validate(located.data)
+    except ValidationError as error:
+        errors = [_describe(located, problem) for problem in error.errors(include_url=False)]
+        return None, errors, list(unknown_keys(located, model, located.data))
+    return result, [], list(unknown_keys(located, model, located.data))
+
+
+def unknown_keys(located: Located, model: type[BaseModel], data: Any, path: PathKey = ()) -> Iterator[str]:
+    """A warning for every key the schema does not know, with the likely intended key."""
+    if not isinstance(data, dict):
+        return
+    fields = model.model_fields
+    known = {name for name in fields} | {f.alias for f in fields.values() if f.alias}
+    for key, value in data.items():
+        key_path = (*path, str(key))
+        if key not in known:
+            guess = difflib.get_close_matches(str(key), sorted(known), n=1)
+            hint = f"; did you mean '{guess[0]}'?" if guess else f"; known keys: {', '.join(sorted(known))}"
+            yield f"{located.where(key_path)}: unknown key '{key}' (ignored){hint}"
+            continue
+        yield from _unknown_in_value(located, fields[str(key)].annotation, value, key_path)
+
+
+def _unknown_in_value(located: Located, annotation: Any, value: Any, path: PathKey) -> Iterator[str]:
+    for candidate in _models_in(annotation):
+        if isinstance(value, dict) and not _is_mapping_of_models(annotation):
+            yield from unknown_keys(located, candidate, value, path)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                yield from unknown_keys(located, candidate, item, (*path, str(key)))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from unknown_keys(located, candidate, item, (*path, index))
+        return
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    for argument in getattr(annotation, "__args__", ()):
+        found += _models_in(argument)
+    return found
+
+
+def _is_mapping_of_models(annotation: Any) -> bool:
+    return getattr(annotation, "__origin__", None) is dict
+
+
+def _describe(located: Located, problem: Any) -> str:
+    """One pydantic problem as `file:line: path: what`, in words a person can act on."""
+    path: PathKey = tuple(part for part in problem["loc"] if not _is_union_tag(part))
+    kind, value = problem["type"], problem.get("input")
+    if kind == "missing":
+        return f"{located.where(path[:-1])}: missing required key '{path[-1]}'"
+    if path and path[-1] == "value" and _scalar_at(located.data, path[:-1]):
+        path = path[:-1]  # a bare figure is written without its `value:` key
+    context = problem.get("ctx") or {}
+    if kind in {"float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"}:
+        expected = "a whole number" if kind.startswith("int") else "a number"
+        what = f"expected {expected}, got {_shown(value)}"
+    elif kind in {"greater_than", "greater_than_equal"}:
+        bound = (
+            f"more than {context.get('gt')}" if kind == "greater_than" else f"at least {context.get('ge')}"
+        )
+        what = f"must be {bound}, got {_shown(value)}"
+    elif kind in {"string_type", "string_too_short"}:
+        what = f"expected text, got {_shown(value)}"
+    elif kind == "literal_error":
+        what = f"expected {context.get('expected')}, got {_shown(value)}"
+    elif kind == "too_short":
+        what = "must not be empty"
+    elif kind in {"date_type", "date_from_datetime_parsing", "date_parsing"}:
+        what = f"expected a date like 2019-02-04, got {_shown(value)}"
+    elif kind in {"list_type", "dict_type", "model_type", "model_attributes_type"}:
+        expected = "a list" if kind == "list_type" else "a mapping of keys"
+        what = f"expected {expected}, got {_shown(value)}"
+    elif kind == "value_error":
+        what = str(problem["msg"]).removeprefix("Value error, ")
+    else:
+        what = f"{problem['msg']}, got {_shown(value)}"
+    return f"{located.where(path)}: {what}"
+
+
+def _is_union_tag(part: str | int) -> bool:
+    # pydantic names the branch of a union it tried (`float`, `function-before[...]`); not a real key
+    return isinstance(part, str) and (part in {"float", "int", "str", "date"} or "[" in part)
+
+
+def _scalar_at(data: Any, path: PathKey) -> bool:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return not isinstance(data, dict | list)
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def raise_if_any(errors: list[str], warnings: list[str], strict: bool) -> list[str]:
+    """Raise DataError for errors (and warnings under strict); otherwise return the warnings."""
+    if strict:
+        errors = errors + [f"{warning} [an error under --strict]" for warning in warnings]
+    if errors:
+        raise DataError(errors)
+    return warnings
+
+
+def check_unique(located: Located, items: list[Any], attribute: str, list_path: PathKey) -> list[str]:
+    """A located problem for each item whose `attribute` repeats an earlier item's."""
+    first_seen: dict[Any, int] = {}
+    problems = []
+    for index, item in enumerate(items):
+        value = getattr(item, attribute)
+        if value in first_seen:
+            first = located.line((*list_path, first_seen[value]))
+            problems.append(
+                f"{located.where((*list_path, index, attribute))}: duplicate {attribute} '{value}' "
+                f"(first used on line {first}); each must be unique"
+            )
+        else:
+            first_seen[value] = index
+    return problems
