@@ -225,78 +225,111 @@ def load_campaign(folder: Path, strict: bool = False) -> Campaign:
     """Read and validate `folder/cities.yaml`; DataError lists every problem found."""
     located = read_yaml(folder / "cities.yaml")
     model, errors, warnings = validate(CampaignFile, located)
-    if model is not None:
-        errors += _cross_check(located, model)
+    if isinstance(located.data, dict):
+        errors += _cross_check(located)
     raise_if_any(errors, warnings, strict)
     assert model is not None
     return Campaign(folder, located, model, warnings)
 
 
-def _cross_check(located: Located, data: CampaignFile) -> list[str]:
-    """What the schema alone cannot see: unique keys, and every figure naming a known source."""
-    problems = check_unique(located, data.members, "slug", ("members",))
-    problems += check_unique(located, data.members, "ons_code", ("members",))
-    problems += check_unique(located, data.asks, "key", ("asks",))
-    problems += check_unique(located, data.claims, "key", ("claims",))
-    for key, source in data.figure_sources.items():
+def _cross_check(located: Located) -> list[str]:
+    """What the schema alone cannot see: unique keys, known sources and figures. Works on the raw data,
+    so these problems are reported beside the schema's own, in one run."""
+    data = located.data
+    sources = _mapping(data, "sources")
+    figure_sources = _mapping(data, "figure_sources")
+    members, asks, claims = _items(data, "members"), _items(data, "asks"), _items(data, "claims")
+    problems = check_unique(located, members, "slug", ("members",))
+    problems += check_unique(located, members, "ons_code", ("members",))
+    problems += check_unique(located, asks, "key", ("asks",))
+    problems += check_unique(located, claims, "key", ("claims",))
+    for key, source in figure_sources.items():
         if key not in FIGURE_KEYS:
             problems.append(
                 f"{located.where(('figure_sources', key))}: unknown figure '{key}'; "
                 f"known figures: {', '.join(FIGURE_KEYS)}"
             )
-        elif source not in data.sources:
-            problems.append(_unknown_source(located, ("figure_sources", key), source, data))
-    holders: list[tuple[tuple[str | int, ...], Figures]] = []
-    for index, member in enumerate(data.members):
-        holders.append((("members", index, "figures"), member.figures))
+        elif source not in sources:
+            problems.append(_unknown_source(located, ("figure_sources", key), source, sources))
+    holders: list[tuple[str | int, ...]] = []
+    for index, member in members:
+        holders.append(("members", index, "figures"))
         holders += [
-            (("members", index, "constituents", number, "figures"), part.figures)
-            for number, part in enumerate(member.constituents)
+            ("members", index, "constituents", number, "figures")
+            for number, _ in _items(member, "constituents")
         ]
-    holders += [
-        (("comparators", index, "figures"), item.figures) for index, item in enumerate(data.comparators)
-    ]
-    for path, figures in holders:
-        for key in FIGURE_KEYS:
-            value = figures.get(key)
-            if value is None or value.value is None:
+    holders += [("comparators", index, "figures") for index, _ in _items(data, "comparators")]
+    unsourced: dict[str, list[tuple[str | int, ...]]] = {}
+    for path in holders:
+        for key, value in _mapping_at(data, path).items():
+            figure = value if isinstance(value, dict) else {"value": value}
+            if figure.get("value") is None or key not in FIGURE_KEYS:
                 continue
-            if value.source is None and key not in data.figure_sources:
-                problems.append(
-                    f"{located.where((*path, key))}: no source for this figure; add "
-                    f"'source:' here or '{key}' under figure_sources"
-                )
-            elif value.source is not None and value.source not in data.sources:
-                problems.append(_unknown_source(located, (*path, key, "source"), value.source, data))
-    for index, claim in enumerate(data.claims):
-        if claim.figure not in CLAIMABLE_FIGURES:
+            own = figure.get("source")
+            if own is None and key not in figure_sources:
+                unsourced.setdefault(key, []).append((*path, key))
+            elif own is not None and own not in sources:
+                problems.append(_unknown_source(located, (*path, key, "source"), own, sources))
+    for key, paths in unsourced.items():
+        others = f" (nor do {len(paths) - 1} more {key} figures)" if len(paths) > 1 else ""
+        problems.append(
+            f"{located.where(paths[0])}: this figure names no source{others}; add "
+            f"'{key}: <source id>' under figure_sources, or 'source:' to the figure"
+        )
+    for index, claim in claims:
+        if "figure" in claim and claim["figure"] not in CLAIMABLE_FIGURES:
             problems.append(
-                f"{located.where(('claims', index, 'figure'))}: unknown figure '{claim.figure}'; "
+                f"{located.where(('claims', index, 'figure'))}: unknown figure '{claim['figure']}'; "
                 f"claims can be checked against: {', '.join(CLAIMABLE_FIGURES)}"
             )
-        if claim.published is None and claim.holds_between is None:
+        if claim.get("published") is None and claim.get("holds_between") is None:
             problems.append(
                 f"{located.where(('claims', index))}: give 'published' (with 'rounding') or "
                 "'holds_between' so the claim can be checked"
             )
-        if claim.source not in data.sources:
-            problems.append(_unknown_source(located, ("claims", index, "source"), claim.source, data))
-    comparator_keys = {comparator.key for comparator in data.comparators}
-    if data.projection.benchmark not in comparator_keys:
+        if "source" in claim and claim["source"] not in sources:
+            problems.append(_unknown_source(located, ("claims", index, "source"), claim["source"], sources))
+    projection = _mapping(data, "projection")
+    comparator_keys = sorted(str(item.get("key")) for _, item in _items(data, "comparators"))
+    if "benchmark" in projection and projection["benchmark"] not in comparator_keys:
         problems.append(
             f"{located.where(('projection', 'benchmark'))}: unknown comparator "
-            f"'{data.projection.benchmark}'; known: {', '.join(sorted(comparator_keys))}"
+            f"'{projection['benchmark']}'; known: {', '.join(comparator_keys)}"
         )
-    if data.projection.target_year <= data.projection.base_year:
-        problems.append(
-            f"{located.where(('projection', 'target_year'))}: must be after base_year "
-            f"({data.projection.base_year})"
-        )
+    base, target = projection.get("base_year"), projection.get("target_year")
+    if isinstance(base, int) and isinstance(target, int) and target <= base:
+        problems.append(f"{located.where(('projection', 'target_year'))}: must be after base_year ({base})")
     return problems
 
 
-def _unknown_source(located: Located, path: tuple[str | int, ...], source: str, data: CampaignFile) -> str:
+def _mapping(data: Any, key: str) -> dict[str, Any]:
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _mapping_at(data: Any, path: tuple[str | int, ...]) -> dict[str, Any]:
+    for part in path:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int):
+            data = data[part]
+    return data if isinstance(data, dict) else {}
+
+
+def _items(data: Any, key: str) -> list[tuple[int, dict[str, Any]]]:
+    """The mappings of a list, with their positions (anything malformed is the schema's to report)."""
+    value = data.get(key) if isinstance(data, dict) else None
+    return (
+        [(index, item) for index, item in enumerate(value) if isinstance(item, dict)]
+        if isinstance(value, list)
+        else []
+    )
+
+
+def _unknown_source(
+    located: Located, path: tuple[str | int, ...], source: object, sources: dict[str, Any]
+) -> str:
     return (
         f"{located.where(path)}: unknown source '{source}'; add it under sources or use one of: "
-        f"{', '.join(sorted(data.sources))}"
+        f"{', '.join(sorted(sources))}"
     )

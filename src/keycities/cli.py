@@ -21,6 +21,7 @@ class Commands(click.Group):
         try:
             return super().invoke(ctx)
         except DataError as error:
+            _warn(error.warnings)
             for problem in error.problems:
                 click.echo(f"error: {problem}", err=True)
             count = len(error.problems)

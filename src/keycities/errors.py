@@ -12,8 +12,9 @@ class KeyCitiesError(Exception):
 class DataError(KeyCitiesError):
     """Data files failed to load or validate; carries every problem found."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], warnings: list[str] | None = None) -> None:
         self.problems = problems
+        self.warnings = warnings or []
         super().__init__("\n".join(problems))
 
 

@@ -199,27 +199,36 @@ def _shown(value: Any) -> str:
     return repr(value)
 
 
-def raise_if_any(errors: list[str], warnings: list[str], strict: bool) -> list[str]:
-    """Raise DataError for errors (and warnings under strict); otherwise return the warnings."""
+def raise_if_any(errors: list[str], warnings: list[str], strict: bool) -> None:
+    """Raise DataError for errors (and for warnings under --strict), carrying the warnings too."""
     if strict:
-        errors = errors + [f"{warning} [an error under --strict]" for warning in warnings]
+        errors, warnings = errors + [f"{warning} [an error under --strict]" for warning in warnings], []
     if errors:
-        raise DataError(errors)
-    return warnings
+        raise DataError(sorted(errors, key=_line_of), warnings)
 
 
-def check_unique(located: Located, items: list[Any], attribute: str, list_path: PathKey) -> list[str]:
-    """A located problem for each item whose `attribute` repeats an earlier item's."""
-    first_seen: dict[Any, int] = {}
+def _line_of(problem: str) -> int:
+    """The line number of a `file:line: ...` problem, to list problems in file order."""
+    parts = problem.split(":", 2)
+    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else 0
+
+
+def check_unique(
+    located: Located, items: list[tuple[int, dict[str, Any]]], key: str, list_path: PathKey
+) -> list[str]:
+    """A located problem for each item whose `key` repeats an earlier item's."""
+    first_seen: dict[str, int] = {}
     problems = []
-    for index, item in enumerate(items):
-        value = getattr(item, attribute)
-        if value in first_seen:
-            first = located.line((*list_path, first_seen[value]))
+    for index, item in items:
+        value = item.get(key)
+        if not isinstance(value, str | int):
+            continue
+        if str(value) in first_seen:
+            first = located.line((*list_path, first_seen[str(value)], key))
             problems.append(
-                f"{located.where((*list_path, index, attribute))}: duplicate {attribute} '{value}' "
+                f"{located.where((*list_path, index, key))}: duplicate {key} '{value}' "
                 f"(first used on line {first}); each must be unique"
             )
         else:
-            first_seen[value] = index
+            first_seen[str(value)] = index
     return problems
