@@ -156,6 +156,7 @@ class Group(Model):
     description: str
     chair: Person
     contact: Contact
+    membership_sources: list[str] = Field(min_length=1)  # where the member list comes from
     logo: str  # path under the project folder, PNG
     signature: str  # the chair's signature image, PNG
     money_style: Literal["house", "govuk"] = "house"
@@ -276,6 +277,9 @@ def _cross_check(located: Located) -> list[str]:
             f"{located.where(paths[0])}: this figure names no source{others}; add "
             f"'{key}: <source id>' under figure_sources, or 'source:' to the figure"
         )
+    for index, source in enumerate(_mapping(data, "group").get("membership_sources") or []):
+        if source not in sources:
+            problems.append(_unknown_source(located, ("group", "membership_sources", index), source, sources))
     for index, claim in claims:
         if "figure" in claim and claim["figure"] not in CLAIMABLE_FIGURES:
             problems.append(

@@ -83,6 +83,106 @@ def check(project: Path, strict: bool, show_sources: bool) -> None:
     click.echo(f"\n{len(campaign.members)} members valid; {len(book.figures)} figures computed.")
 
 
+out_option = click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder  [default: out/ in the project folder]",
+)
+format_option = click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["pdf", "docx"]),
+    multiple=True,
+    help="Only this format (repeatable)  [default: both]",
+)
+jobs_option = click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes  [default: the number of cores]",
+)
+force_option = click.option("--force", is_flag=True, help="Rebuild documents even when nothing has changed.")
+
+
+@cli.command()
+@project_option
+@strict_option
+@click.option("--letter", help="Only this letter (its file name in letters/, without .md).")
+@click.option("--recipient", help="Only this recipient id.")
+@format_option
+@out_option
+@jobs_option
+@force_option
+def letters(
+    project: Path,
+    strict: bool,
+    letter: str | None,
+    recipient: str | None,
+    formats: tuple[str, ...],
+    out: Path | None,
+    jobs: int | None,
+    force: bool,
+) -> None:
+    """Write each letter for each of its recipients: out/letters/<letter>/<recipient>.pdf and .docx."""
+    from keycities.build import Selection, plan_letters
+    from keycities.project import load_project
+
+    loaded = load_project(project, strict)
+    _warn(loaded.warnings)
+    planned = plan_letters(loaded, Selection(letter=letter, recipient=recipient))
+    _run_build(loaded, planned, out, formats, jobs, force)
+
+
+@cli.command()
+@project_option
+@click.option("--letter", required=True, help="The letter (its file name in letters/, without .md).")
+@click.option("--recipient", required=True, help="The recipient id.")
+@out_option
+def preview(project: Path, letter: str, recipient: str, out: Path | None) -> None:
+    """Write one letter as an HTML page to check in a browser, and print its path."""
+    from keycities.preview import write_preview
+    from keycities.project import load_project
+
+    loaded = load_project(project)
+    click.echo(write_preview(loaded, letter, recipient, out or project / "out"))
+
+
+def _run_build(
+    project: Any, planned: Any, out: Path | None, formats: tuple[str, ...], jobs: int | None, force: bool
+) -> None:
+    """Build planned documents with a progress display, then print the summary; failures exit 1."""
+    import os
+
+    from keycities.build import FORMATS, build
+    from keycities.errors import BuildError
+    from keycities.progress import ProgressDisplay
+
+    chosen = tuple(f for f in FORMATS if f in formats) or FORMATS
+    with ProgressDisplay() as display:
+        report = build(
+            project,
+            planned,
+            out or project.folder / "out",
+            chosen,
+            jobs or os.cpu_count() or 1,
+            force,
+            display.update,
+        )
+    _warn(sorted(set(report.warnings)))
+    for document, reason in report.failed:
+        click.echo(f"error: {document}: {reason}", err=True)
+    click.echo(
+        f"{len(report.built)} built, {len(report.skipped)} skipped, {len(report.failed)} failed "
+        f"in {report.seconds:.1f} s; outputs in {out or project.folder / 'out'}"
+    )
+    if report.failed:
+        raise BuildError(
+            f"{len(report.failed)} document(s) failed; their previous outputs were kept. Fix the "
+            "problems above and run again: unchanged documents will be skipped"
+        )
+
+
 def main() -> None:
     """Run the command line."""
     cli(prog_name="generate.py")

@@ -193,14 +193,16 @@ def _member_figure(campaign: Campaign, member: Member, key: str, measure: Measur
 
 def _group_totals(campaign: Campaign, book: FigureBook) -> None:
     members = campaign.data.members
+    probable = [member.name for member in members if member.membership == "probable"]
+    status = f" ({_names(probable)}: membership probable, not confirmed)" if probable else ""
     book.add(
         Figure(
             "group.member_count",
             "Member cities",
             float(len(members)),
             "count",
-            (),
-            "The members listed in cities.yaml.",
+            tuple(sorted(campaign.data.group.membership_sources)),
+            f"The members listed in cities.yaml{status}.",
             Coverage(len(members), len(members)),
         )
     )

@@ -90,6 +90,10 @@ class Formatter:
         """`4 February 2019` (`4 Chwefror 2019` in Welsh): no ordinal, no comma."""
         return f"{day.day} {MONTHS[self.language][day.month - 1]} {day.year}"
 
+    def month(self, year: int, month: int) -> str:
+        """`June 2024` (`Mehefin 2024` in Welsh)."""
+        return f"{MONTHS[self.language][month - 1]} {year}"
+
     def rank(self, position: float, total: int) -> str:
         """`13th of 21` (`safle 13 o 21` in Welsh)."""
         number = int(position)

@@ -49,37 +49,46 @@ def dotted(path: Iterable[str | int]) -> str:
 
 
 def read_yaml(file: Path) -> Located:
-    """Parse YAML, keeping the line of every key; malformed YAML is a DataError with line and column."""
+    """Parse a YAML file, keeping the line of every key; malformed YAML is a DataError with its place."""
+    return parse_yaml(read_text(file), file)
+
+
+def read_text(file: Path) -> str:
+    """A UTF-8 text file, or a DataError saying what to do."""
     try:
-        text = file.read_text(encoding="utf-8")
+        return file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DataError([f"{file}: file not found; create it or pass the right project folder"]) from None
     except UnicodeDecodeError as error:
         raise DataError([f"{file.name}: not UTF-8 text ({error.reason}); save it as UTF-8"]) from None
+
+
+def parse_yaml(text: str, file: Path, first_line: int = 1) -> Located:
+    """Parse YAML text that starts on `first_line` of `file` (front matter starts below its `---`)."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        place = f"{mark.line + 1}:{mark.column + 1}" if mark else "1"
+        place = f"{mark.line + first_line}:{mark.column + 1}" if mark else str(first_line)
         problem = " ".join(part for part in (error.context, error.problem) if part)
         raise DataError([f"{file.name}:{place}: invalid YAML: {problem}"]) from None
     located = Located(file, data)
     if node is not None:
-        _record_lines(node, (), located.lines)
+        _record_lines(node, (), located.lines, first_line - 1)
     return located
 
 
-def _record_lines(node: yaml.Node, path: PathKey, lines: dict[PathKey, int]) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
+def _record_lines(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], offset: int) -> None:
+    lines.setdefault(path, node.start_mark.line + 1 + offset)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = str(key_node.value)
-            lines[(*path, key)] = key_node.start_mark.line + 1
-            _record_lines(value_node, (*path, key), lines)
+            lines[(*path, key)] = key_node.start_mark.line + 1 + offset
+            _record_lines(value_node, (*path, key), lines, offset)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _record_lines(item, (*path, index), lines)
+            _record_lines(item, (*path, index), lines, offset)
 
 
 def validate(model: type[ModelT], located: Located) -> tuple[ModelT | None, list[str], list[str]]:

@@ -1,0 +1,335 @@
+"""Fill letters with data and figures (sandboxed Jinja), then turn them into documents of blocks.
+
+Templates only place values. Every figure placed carries a numbered source note; a figure the data lacks
+stops the document with a message naming the figure, unless the template checks `.missing` itself.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any, Literal
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from keycities.campaign import Campaign
+from keycities.document import (
+    AddressBlock,
+    Block,
+    DateLine,
+    Document,
+    Image,
+    Letterhead,
+    Notes,
+    Paragraph,
+    Run,
+    Signature,
+)
+from keycities.errors import ComposeError, DataError, FigureError
+from keycities.figures import Figure, FigureBook
+from keycities.formatting import Formatter
+from keycities.letters import Letter, variant_for
+from keycities.markdown import clean, escape, note_marker, runs_of_text, to_blocks
+from keycities.recipients import Addressee
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass(frozen=True)
+class FigureRef:
+    """A figure as a template places it: formatted, with a source note, unless told otherwise."""
+
+    figure: Figure
+    decimals: int | None = None
+    scale: Literal["million"] | None = None
+    with_note: bool = True
+    only_note: bool = False
+
+    @property
+    def missing(self) -> bool:
+        """True when the data has no value: templates test this to handle a gap on purpose."""
+        return self.figure.value is None
+
+    @property
+    def why(self) -> str:
+        """Why the figure is missing, in words."""
+        return self.figure.why_missing or ""
+
+    @property
+    def label(self) -> str:
+        """What the figure is."""
+        return self.figure.label
+
+
+class SourceNotes:
+    """Numbers the figures a document uses, in order of first use, with their method and sources."""
+
+    def __init__(self, campaign: Campaign, formatter: Formatter) -> None:
+        self.campaign, self.formatter = campaign, formatter
+        self.numbers: dict[str, int] = {}
+        self.items: list[tuple[int, str]] = []
+        self.figures: list[Figure] = []
+
+    def number(self, figure: Figure) -> int:
+        """The note number for a figure, adding its note on first use."""
+        if figure.name not in self.numbers:
+            self.numbers[figure.name] = len(self.numbers) + 1
+            self.items.append((self.numbers[figure.name], self.describe(figure)))
+            self.figures.append(figure)
+        return self.numbers[figure.name]
+
+    def describe(self, figure: Figure) -> str:
+        """`Label: value. Method Sources: publisher, title, released, address.`"""
+        value = self.formatter.figure(figure) if figure.value is not None else "not available"
+        sources = "; ".join(self.source_text(key) for key in figure.sources)
+        coverage = f" Covers {figure.coverage}." if figure.coverage and not figure.coverage.complete else ""
+        return clean(
+            f"{figure.label}: {value}. {figure.method}{coverage}"
+            + (f" Source: {sources}." if sources else "")
+        )
+
+    def source_text(self, key: str) -> str:
+        """One source as a reader can find it."""
+        source = self.campaign.data.sources[key]
+        released = source.released
+        when = self.formatter.date(released) if isinstance(released, date) else None
+        if isinstance(released, str):  # a month, "2024-06"
+            when = self.formatter.month(int(released[:4]), int(released[5:]))
+        return ", ".join(
+            part
+            for part in (
+                source.publisher,
+                f"‘{source.title}’",
+                f"released {when}" if when else None,
+                source.url,
+            )
+            if part
+        )
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A document and the figures it shows (for the manifest and the proof page)."""
+
+    document: Document
+    figures: tuple[Figure, ...]
+
+
+class Composer:
+    """Composes documents for one campaign: one sandboxed Jinja environment, reused for every document."""
+
+    def __init__(self, campaign: Campaign, book: FigureBook, letters: dict[str, Letter]) -> None:
+        self.campaign, self.book, self.letters = campaign, book, letters
+        folder = campaign.folder
+        bodies = {str(letter.body.file): letter.body.text for letter in letters.values()}
+        bodies |= {
+            str(body.file): body.text
+            for letter in letters.values()
+            for body in letter.variant_bodies.values()
+        }
+        self.environment = SandboxedEnvironment(
+            loader=jinja2.ChoiceLoader(
+                [
+                    jinja2.FunctionLoader(
+                        lambda name: (bodies[name], name, lambda: True) if name in bodies else None
+                    ),
+                    jinja2.FileSystemLoader([folder / "templates", folder / "letters"]),
+                ]
+            ),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,  # the output is Markdown: `place` escapes every value for Markdown instead
+            finalize=jinja2.pass_context(_place),
+            keep_trailing_newline=True,
+        )
+        self.environment.filters.update(
+            precision=_precision, millions=_millions, bare=_bare, note=_note_only, lowerfirst=_lower_first
+        )
+        self.figure_tree = _tree(book)
+        self.images: dict[str, Image] = {}
+
+    def letter(self, letter: Letter, addressee: Addressee) -> Composed:
+        """One letter for one recipient, with address block, salutation, close, signature and source notes."""
+        group, front = self.campaign.data.group, letter.front
+        formatter = Formatter(group.money_style, front.language)
+        notes = SourceNotes(self.campaign, formatter)
+        variant = variant_for(letter, addressee)
+        body = letter.body
+        if variant and variant.body:
+            body = letter.variant_bodies[variant.body]
+        subject = variant.subject if variant and variant.subject else front.subject
+        context = self.context(formatter, notes) | {
+            "recipient": _recipient(addressee),
+            "letter": {"subject": subject, "date": formatter.date(front.date)},
+        }
+        blocks: list[Block] = [
+            AddressBlock(tuple(clean(line) for line in addressee.address_lines)),
+            DateLine(formatter.date(front.date)),
+        ]
+        if front.reference:
+            blocks.append(Paragraph((Run(f"Our ref: {clean(front.reference)}"),), role="small"))
+        blocks += [
+            Paragraph((Run(clean(subject), bold=True),), role="subject"),
+            Paragraph((Run(f"{clean(addressee.salutation)},"),), role="salutation"),
+        ]
+        blocks += self.render(str(body.file), context)
+        blocks.append(Paragraph((Run(f"{addressee.close},"),), role="close"))
+        chair = group.chair
+        signer = " ".join(part for part in (chair.title, chair.name, chair.honours) if part)
+        roles = tuple(role for role in (chair.council_role, chair.role) if role)
+        blocks.append(Signature(self.image(group.signature, f"Signature of {chair.name}", 45), signer, roles))
+        if front.postscript:
+            text = self.render_text(front.postscript, context, f"{letter.body.file} (postscript)")
+            blocks.append(Paragraph(runs_of_text(text), role="small"))
+        if notes.items:
+            blocks.append(Notes("Sources", tuple(notes.items)))
+        holder = addressee.address_lines[0]
+        document = Document(
+            kind="letter",
+            title=clean(f"{subject}: letter to {addressee.record.office}"),
+            author=group.name,
+            subject=clean(subject),
+            language=front.language,
+            created=front.date,
+            letterhead=self.letterhead(),
+            blocks=tuple(blocks),
+            footer=clean(f"{holder}, {formatter.date(front.date)}"),
+            keywords=(letter.name, addressee.record.id),
+        )
+        return Composed(document, tuple(notes.figures))
+
+    def context(self, formatter: Formatter, notes: SourceNotes) -> dict[str, Any]:
+        """What every template may place: the group, asks, members, projection and every figure."""
+        data = self.campaign.data
+        return {
+            "group": data.group.model_dump(),
+            "signatory": data.group.chair.model_dump(),
+            "asks": {ask.key: ask.model_dump() for ask in data.asks},
+            "members": [member.model_dump(exclude={"figures", "constituents"}) for member in data.members],
+            "projection": data.projection.model_dump()
+            | {"benchmark_name": self.campaign.comparators[data.projection.benchmark].name},
+            "figures": self.figure_tree,
+            "__notes__": notes,
+            "__formatter__": formatter,
+        }
+
+    def render(self, template_name: str, context: dict[str, Any]) -> tuple[Block, ...]:
+        """A template filled and parsed into blocks; errors name the template, the line and the problem."""
+        try:
+            markdown = self.environment.get_template(template_name).render(context)
+        except (jinja2.TemplateError, FigureError) as error:
+            raise ComposeError(_template_error(template_name, error, context)) from None
+        return to_blocks(markdown)
+
+    def render_text(self, source: str, context: dict[str, Any], shown: str) -> str:
+        """A one-line template (a postscript) filled in."""
+        try:
+            return self.environment.from_string(source).render(context)
+        except (jinja2.TemplateError, FigureError) as error:
+            raise ComposeError(_template_error(shown, error, context)) from None
+
+    def letterhead(self, partner_logo: Image | None = None) -> Letterhead:
+        """The group's name, logo and contact lines, for the top of the first page."""
+        group = self.campaign.data.group
+        contact = group.contact
+        lines = (group.description, *contact.address, contact.telephone, contact.email, contact.web)
+        logo = self.image(group.logo, f"{group.name} logo", 60)
+        return Letterhead(group.name, logo, tuple(clean(line) for line in lines if line), partner_logo)
+
+    def image(self, relative: str, alt: str, width_mm: float) -> Image:
+        """A PNG under the project folder, read once; anything else is a DataError naming the file."""
+        if relative not in self.images:
+            path = (self.campaign.folder / relative).resolve()
+            if not path.is_relative_to(self.campaign.folder.resolve()):
+                raise DataError([f"{relative}: images must be inside the project folder"])
+            try:
+                data = path.read_bytes()
+            except OSError as error:
+                raise DataError(
+                    [f"{relative}: cannot read the image ({error.strerror}); check the path"]
+                ) from None
+            if not data.startswith(PNG_SIGNATURE):
+                raise DataError([f"{relative}: not a PNG image; save it as PNG (Word cannot show SVG)"])
+            self.images[relative] = Image(data, "image/png", clean(alt), width_mm)
+        return replace(self.images[relative], alt=clean(alt), width_mm=width_mm)
+
+
+def _recipient(addressee: Addressee) -> dict[str, Any]:
+    record = addressee.record
+    return record.model_dump() | {
+        "salutation": addressee.salutation,
+        "close": addressee.close,
+        "holder": addressee.address_lines[0],
+        "address_lines": addressee.address_lines,
+    }
+
+
+def _tree(book: FigureBook) -> dict[str, Any]:
+    """`figures.group.gva`, `figures.member.wakefield.gva`, `figures.comparator.england.gva`."""
+    tree: dict[str, Any] = {}
+    for name, figure in book.figures.items():
+        *path, leaf = name.split(".")
+        node = tree
+        for part in path:
+            node = node.setdefault(part, {})
+        node[leaf] = FigureRef(figure)
+    return tree
+
+
+@jinja2.pass_context
+def _place(context: jinja2.runtime.Context, value: Any) -> str:
+    """Every `{{ value }}`: a figure becomes its formatted value and note; anything else literal text."""
+    if isinstance(value, FigureRef):
+        notes: SourceNotes = context["__notes__"]
+        figure = value.figure
+        if figure.value is None:
+            raise FigureError(
+                f"{figure.label} ({figure.name}) is missing: {figure.why_missing}; "
+                f"handle the gap with {{% if figures.{figure.name}.missing %}}"
+            )
+        marker = note_marker(notes.number(figure)) if value.with_note else ""
+        if value.only_note:
+            return marker
+        formatter: Formatter = context["__formatter__"]
+        if value.scale == "million":
+            text = formatter.count(figure.value, "million", 1 if value.decimals is None else value.decimals)
+        else:
+            text = formatter.figure(figure, value.decimals)
+        return escape(text) + marker
+    if isinstance(value, date):
+        return escape(context["__formatter__"].date(value))
+    return escape(str(value))
+
+
+def _precision(value: FigureRef, decimals: int) -> FigureRef:
+    return replace(value, decimals=decimals)
+
+
+def _millions(value: FigureRef) -> FigureRef:
+    return replace(value, scale="million")
+
+
+def _bare(value: FigureRef) -> FigureRef:
+    return replace(value, with_note=False)
+
+
+def _note_only(value: FigureRef) -> FigureRef:
+    return replace(value, only_note=True)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _template_error(name: str, error: Exception, context: dict[str, Any]) -> str:
+    """`letters/x.md:14: 'gvaa' is undefined; names available: ...`, from Jinja's rewritten traceback."""
+    line = getattr(error, "lineno", None)
+    if line is None:
+        frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == name]
+        line = frames[-1].lineno if frames else None
+    message = getattr(error, "message", None) or str(error)
+    if isinstance(error, jinja2.UndefinedError):
+        names = ", ".join(sorted(key for key in context if not key.startswith("__")))
+        message += f"; names available: {names}"
+    return f"{name}:{line or '?'}: {message}"

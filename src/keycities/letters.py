@@ -1,0 +1,167 @@
+"""Letter sources: `letters/<name>.md`, YAML front matter then a Markdown body with Jinja placeholders.
+
+Front matter says who a letter goes to (`to:` a list of recipient ids, `role:<role>`, `tag:<tag>` or
+`all`), its subject, date, signatory, layout, and optional variants for groups of recipients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from keycities.campaign import Model
+from keycities.errors import DataError
+from keycities.recipients import Addressee
+from keycities.source import Located, parse_yaml, raise_if_any, read_text, validate
+
+FENCE = "---"
+
+
+class Layout(Model):
+    css: str = "print.css"  # in templates/
+    docx: str = "reference.docx"  # in templates/
+
+
+class Variant(Model):
+    """Different wording for some recipients: the first variant whose `to` matches applies."""
+
+    to: list[str] = Field(min_length=1)
+    subject: str | None = None
+    body: str | None = None  # another Markdown file in letters/, used instead of this letter's body
+
+
+class FrontMatter(Model):
+    subject: str
+    date: date
+    to: list[str] = Field(min_length=1)
+    signatory: Literal["chair"] = "chair"
+    language: Literal["en-GB", "cy"] = "en-GB"
+    reference: str | None = None  # "Our ref"
+    postscript: str | None = None  # a line under the signature, Jinja placeholders allowed
+    template: Layout = Field(default_factory=Layout)
+    variants: list[Variant] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Body:
+    """Markdown with Jinja placeholders, and where it starts in its file (for error lines)."""
+
+    file: Path  # as shown in messages: letters/<name>.md
+    text: str  # the whole file with the front matter blanked, so template lines are file lines
+
+
+@dataclass(frozen=True)
+class Letter:
+    name: str
+    front: FrontMatter
+    body: Body
+    variant_bodies: dict[str, Body]
+    located: Located
+
+
+def load_letters(folder: Path, strict: bool = False) -> tuple[dict[str, Letter], list[str]]:
+    """Every `letters/*.md`, parsed and validated; DataError lists every problem in every letter."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    letters: dict[str, Letter] = {}
+    for path in sorted((folder / "letters").glob("*.md")):
+        if _is_variant_body(path, folder):
+            continue
+        try:
+            letter, letter_warnings = _load_letter(folder, path)
+        except DataError as error:
+            errors += error.problems
+            continue
+        letters[letter.name] = letter
+        warnings += letter_warnings
+    if not letters and not errors:
+        errors.append(f"{folder / 'letters'}: no letters found; add letters/<name>.md")
+    raise_if_any(errors, warnings, strict)
+    return letters, warnings
+
+
+def _is_variant_body(path: Path, folder: Path) -> bool:
+    """A variant body (`<letter>.<variant>.md`) is read through its letter, not on its own."""
+    return "." in path.stem and (folder / "letters" / f"{path.stem.split('.')[0]}.md").exists()
+
+
+def _load_letter(folder: Path, path: Path) -> tuple[Letter, list[str]]:
+    shown = Path("letters") / path.name
+    front_text, body = split_front_matter(read_text(path), shown)
+    located = parse_yaml(front_text, shown, first_line=2)
+    model, errors, warnings = validate(FrontMatter, located)
+    variant_bodies: dict[str, Body] = {}
+    if model is not None:
+        for index, variant in enumerate(model.variants):
+            if variant.body is None:
+                continue
+            variant_path = folder / "letters" / variant.body
+            if not variant_path.is_file():
+                errors.append(
+                    f"{located.where(('variants', index, 'body'))}: no such file letters/{variant.body}; "
+                    "create it or fix the name"
+                )
+                continue
+            variant_bodies[variant.body] = Body(Path("letters") / variant.body, read_text(variant_path))
+        for key in ("css", "docx"):
+            name = getattr(model.template, key)
+            if not (folder / "templates" / name).is_file():
+                errors.append(
+                    f"{located.where(('template', key))}: no such file templates/{name}; "
+                    "create it or fix the name"
+                )
+    raise_if_any(errors, [], strict=False)
+    assert model is not None
+    return Letter(path.stem, model, Body(shown, body), variant_bodies, located), warnings
+
+
+def split_front_matter(text: str, shown: Path) -> tuple[str, str]:
+    """(front matter YAML, the file with the front matter blanked out so line numbers still match)."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != FENCE:
+        raise DataError(
+            [f"{shown}:1: a letter starts with front matter between '---' lines (subject, date, to)"]
+        )
+    try:
+        end = next(index for index in range(1, len(lines)) if lines[index].strip() == FENCE)
+    except StopIteration:
+        raise DataError([f"{shown}:1: front matter is not closed; add a '---' line after it"]) from None
+    return "\n".join(lines[1:end]), "\n" * (end + 1) + "\n".join(lines[end + 1 :])
+
+
+def select(letter: Letter, addressees: list[Addressee]) -> list[Addressee]:
+    """The recipients a letter goes to, in the order of the recipients file; unknown ids are errors."""
+    chosen: set[str] = set()
+    errors = []
+    for index, selector in enumerate(letter.front.to):
+        matched = {addressee.record.id for addressee in addressees if matches(selector, addressee)}
+        if not matched:
+            errors.append(
+                f"{letter.located.where(('to', index))}: '{selector}' matches no recipient; use an id "
+                "from the recipients file, role:<role>, tag:<tag> or all"
+            )
+        chosen |= matched
+    raise_if_any(errors, [], strict=False)
+    return [addressee for addressee in addressees if addressee.record.id in chosen]
+
+
+def matches(selector: str, addressee: Addressee) -> bool:
+    """Whether a `to:` selector (`all`, an id, `role:<role>`, `tag:<tag>`) takes this recipient."""
+    record = addressee.record
+    if selector == "all":
+        return True
+    kind, _, value = selector.partition(":")
+    if kind == "role" and value:
+        return record.role == value
+    if kind == "tag" and value:
+        return value in record.tags
+    return record.id == selector
+
+
+def variant_for(letter: Letter, addressee: Addressee) -> Variant | None:
+    """The first variant that takes this recipient, if any."""
+    return next((v for v in letter.front.variants if any(matches(s, addressee) for s in v.to)), None)

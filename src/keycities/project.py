@@ -1,0 +1,52 @@
+"""A project folder loaded whole: data, figures, recipients, letters, ready to compose documents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from keycities.campaign import Campaign, load_campaign
+from keycities.compose import Composer
+from keycities.errors import DataError
+from keycities.figures import FigureBook, compute
+from keycities.letters import Letter, load_letters
+from keycities.recipients import Addressee, load_recipients
+
+T = TypeVar("T")
+
+
+@dataclass
+class Project:
+    folder: Path
+    campaign: Campaign
+    book: FigureBook
+    addressees: list[Addressee]
+    letters: dict[str, Letter]
+    composer: Composer
+    warnings: list[str]
+
+
+def load_project(folder: Path, strict: bool = False) -> Project:
+    """Load and validate every input; one DataError lists the problems of all files."""
+    problems: list[str] = []
+    warnings: list[str] = []
+
+    def attempt(load: Callable[[], T]) -> T | None:
+        try:
+            return load()
+        except DataError as error:
+            problems.extend(error.problems)
+            warnings.extend(error.warnings)
+            return None
+
+    campaign = attempt(lambda: load_campaign(folder, strict))
+    recipients = attempt(lambda: load_recipients(folder, strict))
+    letters = attempt(lambda: load_letters(folder, strict))
+    if campaign is None or recipients is None or letters is None:
+        raise DataError(problems, warnings)
+    book = compute(campaign)
+    warnings = campaign.warnings + recipients[1] + letters[1]
+    composer = Composer(campaign, book, letters[0])
+    return Project(folder, campaign, book, recipients[0], letters[0], composer, warnings)

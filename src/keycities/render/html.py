@@ -1,0 +1,280 @@
+"""Document blocks to HTML: the page WeasyPrint lays out, and a preview a browser can open.
+
+Every piece of text is escaped here, so data can never become markup. Images are inlined as data:
+URLs in <img> elements (never inline <svg>, whose alt text WeasyPrint drops from the PDF).
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import assert_never
+from urllib.parse import unquote, urljoin, urlsplit
+
+from markupsafe import escape
+
+from keycities.document import (
+    AddressBlock,
+    Block,
+    Chart,
+    DateLine,
+    Document,
+    Heading,
+    Image,
+    Letterhead,
+    ListBlock,
+    Notes,
+    PageBreak,
+    Paragraph,
+    Run,
+    Signature,
+    Table,
+)
+from keycities.errors import RenderError
+
+# The package's own assets folder (the bundled fonts); stylesheets name its files `keycities:<path>`.
+PACKAGE_ASSETS = Path(__file__).resolve().parent.parent / "assets"
+ASSET_SCHEME = "keycities:"
+
+# A CSS comment (left as it is), or a url() token, quoted or not: good enough for stylesheets people
+# write by hand.
+_CSS_URL = re.compile(
+    r"""/\*.*?\*/|url\(\s*(?P<quote>["']?)(?P<url>[^"')]*?)(?P=quote)\s*\)""", re.IGNORECASE | re.DOTALL
+)
+_URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9.+-]*:")
+
+
+def render_html(document: Document, *, stylesheet: str, anchor_prefix: str = "") -> str:
+    """Render one document as a complete HTML5 page, with `stylesheet` inlined (may be empty).
+
+    `anchor_prefix` starts every in-page link target (source notes), so pages of several documents
+    joined into one PDF keep their links to their own notes.
+    """
+    return _page([document], [anchor_prefix], stylesheet=stylesheet, batch=False)
+
+
+def render_combined_html(documents: Sequence[Document], *, stylesheet: str) -> str:
+    """Render several documents as one HTML page, each starting on a new page with its own letterhead.
+
+    The page takes its title, metadata and root language from the first document; each document keeps
+    its own language on its <article>. Printed by WeasyPrint, page numbers restart with each document
+    but read "Page N" without "of M", since CSS can only count the pages of the whole batch.
+    """
+    if not documents:
+        raise RenderError("cannot combine an empty list of documents")
+    prefixes = [f"d{index}-" for index in range(1, len(documents) + 1)]
+    return _page(documents, prefixes, stylesheet=stylesheet, batch=True)
+
+
+def load_stylesheet(path: Path, *, embed_package_assets: bool = False) -> str:
+    """Read a stylesheet and make its URLs absolute, so the CSS works wherever the HTML is written.
+
+    `url("keycities:fonts/X.ttf")` becomes the file:// URL of that file in the package's assets folder
+    (or a data: URL when `embed_package_assets`, for a self-contained preview: browsers often refuse
+    web fonts from file:// URLs outside the page's own folder). A relative URL becomes the file:// URL
+    it names relative to the stylesheet. Other URLs are left alone; the PDF fetcher decides whether
+    they load.
+    """
+    try:
+        css = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RenderError(f"{path}: cannot read the stylesheet: {error}") from error
+    base_url = path.resolve().parent.as_uri() + "/"
+
+    def absolute(match: re.Match[str]) -> str:
+        if match["url"] is None:
+            return match[0]
+        url = match["url"].strip()
+        if url.startswith(ASSET_SCHEME):
+            asset = _package_asset(url.removeprefix(ASSET_SCHEME), stylesheet=path)
+            new_url = _data_url(asset) if embed_package_assets else asset.as_uri()
+        elif not url or url.startswith("#") or _URL_SCHEME.match(url):
+            return match[0]
+        else:
+            new_url = urljoin(base_url, url)
+        return f'url("{new_url}")'
+
+    return _CSS_URL.sub(absolute, css)
+
+
+def _package_asset(relative: str, *, stylesheet: Path) -> Path:
+    """The file a `keycities:` URL names, refused if it would leave the package's assets folder."""
+    root = PACKAGE_ASSETS.resolve()
+    asset = (root / unquote(urlsplit(relative).path).lstrip("/")).resolve()
+    if not asset.is_relative_to(root) or not asset.is_file():
+        raise RenderError(f"{stylesheet}: {ASSET_SCHEME}{relative} is not a file in {root}")
+    return asset
+
+
+def _data_url(path: Path) -> str:
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{media_type};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def _page(
+    documents: Sequence[Document], anchor_prefixes: Sequence[str], *, stylesheet: str, batch: bool
+) -> str:
+    if re.search(r"</style", stylesheet, re.IGNORECASE):
+        raise RenderError("the stylesheet contains '</style', which would end the <style> element early")
+    first = documents[0]
+    head = [
+        '<meta charset="utf-8">',
+        f"<title>{escape(first.title)}</title>",
+        f'<meta name="author" content="{escape(first.author)}">',
+        f'<meta name="description" content="{escape(first.subject)}">',
+        f'<meta name="keywords" content="{escape(", ".join(first.keywords))}">',
+        # A fixed creation date keeps the PDF bytes identical from run to run.
+        f'<meta name="dcterms.created" content="{first.created.isoformat()}">',
+    ]
+    if stylesheet:
+        head.append(f"<style>\n{stylesheet}\n</style>")
+    articles = [
+        _article(document, anchor_prefix=prefix)
+        for document, prefix in zip(documents, anchor_prefixes, strict=True)
+    ]
+    body_class = ' class="batch"' if batch else ""
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            f'<html lang="{escape(first.language)}">',
+            "<head>",
+            *head,
+            "</head>",
+            f"<body{body_class}>",
+            *articles,
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
+
+
+def _article(document: Document, *, anchor_prefix: str) -> str:
+    parts = [
+        f'<article class="document {escape(document.kind)}" lang="{escape(document.language)}">',
+        _letterhead(document.letterhead),
+        # Always present, even empty, so a batch never shows the previous document's footer. It is
+        # placed on the first page so that every continuation page finds it (a running element).
+        '<div class="page-footer">'
+        f'<span class="footer-text">{escape(document.footer)}</span><span class="page-number"></span>'
+        "</div>",
+    ]
+    prefix = str(escape(anchor_prefix))
+    parts.extend(_block(block, prefix) for block in document.blocks)
+    parts.append("</article>")
+    return "\n".join(parts)
+
+
+def _letterhead(letterhead: Letterhead) -> str:
+    parts = ['<header class="letterhead">']
+    logos = [
+        _img(image, css_class)
+        for image, css_class in ((letterhead.logo, "logo"), (letterhead.partner_logo, "partner-logo"))
+        if image is not None
+    ]
+    if logos:
+        parts.append(f'<div class="letterhead-logos">{"".join(logos)}</div>')
+    parts.append(f'<p class="letterhead-name">{escape(letterhead.name)}</p>')
+    if letterhead.lines:
+        parts.append(f'<p class="letterhead-lines">{_lines(letterhead.lines)}</p>')
+    parts.append("</header>")
+    return "\n".join(parts)
+
+
+def _block(block: Block, anchor_prefix: str) -> str:
+    match block:
+        case Heading(level=level, runs=runs):
+            if level not in (1, 2, 3):
+                raise RenderError(f"heading level must be 1 to 3, got {level}")
+            return f"<h{level}>{_runs(runs, anchor_prefix)}</h{level}>"
+        case Paragraph(runs=runs, role="quote"):
+            return f'<blockquote class="quote"><p>{_runs(runs, anchor_prefix)}</p></blockquote>'
+        case Paragraph(runs=runs, role=role):
+            return f'<p class="{escape(role)}">{_runs(runs, anchor_prefix)}</p>'
+        case ListBlock(ordered=ordered, items=items):
+            tag = "ol" if ordered else "ul"
+            rows = "".join(f"<li>{_runs(item, anchor_prefix)}</li>" for item in items)
+            return f"<{tag}>{rows}</{tag}>"
+        case Table():
+            return _table(block)
+        case Chart(svg=svg, caption=caption):
+            figcaption = f"<figcaption>{escape(caption)}</figcaption>"
+            return f'<figure class="chart">{_img(svg, "chart")}{figcaption}</figure>'
+        case AddressBlock(lines=lines):
+            return f'<p class="address">{_lines(lines)}</p>'
+        case DateLine(text=text):
+            return f'<p class="date">{escape(text)}</p>'
+        case Signature():
+            return _signature(block)
+        case Notes(title=title, items=items):
+            # value= pins each item's number to its note number, even when notes are not 1, 2, 3...
+            rows = "".join(
+                f'<li id="{anchor_prefix}note-{number}" value="{number}">{escape(text)}</li>'
+                for number, text in items
+            )
+            return f'<section class="notes"><h2>{escape(title)}</h2><ol>{rows}</ol></section>'
+        case PageBreak():
+            # Inline too, so a restyled stylesheet cannot lose a page break the content asked for.
+            return '<div class="page-break" style="break-before: page"></div>'
+    assert_never(block)
+
+
+def _runs(runs: Sequence[Run], anchor_prefix: str) -> str:
+    parts = []
+    for run in runs:
+        text = str(escape(run.text))
+        if run.italic:
+            text = f"<em>{text}</em>"
+        if run.bold:
+            text = f"<strong>{text}</strong>"
+        if run.note is not None:
+            text += f'<sup class="note-ref"><a href="#{anchor_prefix}note-{run.note}">{run.note}</a></sup>'
+        parts.append(text)
+    return "".join(parts)
+
+
+def _lines(lines: Sequence[str]) -> str:
+    return "<br>".join(str(escape(line)) for line in lines)
+
+
+def _img(image: Image, css_class: str) -> str:
+    data = base64.b64encode(image.data).decode("ascii")
+    return (
+        f'<img class="{css_class}" src="data:{escape(image.media_type)};base64,{data}" '
+        f'alt="{escape(image.alt)}" style="width: {image.width_mm:.1f}mm">'
+    )
+
+
+def _table(table: Table) -> str:
+    numeric = set(table.numeric_columns)
+
+    def cell_class(column: int) -> str:
+        return ' class="numeric"' if column in numeric else ""
+
+    header = "".join(
+        f'<th scope="col"{cell_class(column)}>{escape(text)}</th>' for column, text in enumerate(table.header)
+    )
+    rows = "".join(
+        "<tr>"
+        + "".join(f"<td{cell_class(column)}>{escape(text)}</td>" for column, text in enumerate(row))
+        + "</tr>"
+        for row in table.rows
+    )
+    return (
+        f"<table><caption>{escape(table.caption)}</caption>"
+        f"<thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _signature(signature: Signature) -> str:
+    parts = ['<div class="signature">']
+    if signature.image is not None:
+        parts.append(_img(signature.image, "signature-image"))
+    parts.append(f'<p class="signature-name">{escape(signature.name)}</p>')
+    if signature.roles:
+        parts.append(f'<p class="signature-roles">{_lines(signature.roles)}</p>')
+    parts.append("</div>")
+    return "".join(parts)

@@ -1,0 +1,180 @@
+"""HTML to PDF with WeasyPrint: bundled fonts, a fetcher that only reads asset folders, PDF/UA.
+
+WeasyPrint is imported inside functions: it takes about half a second to import, and commands that
+never render a PDF should not pay for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from keycities.document import Document
+from keycities.errors import RenderError
+from keycities.render.html import load_stylesheet, render_html
+
+PDF_VARIANT = "pdf/ua-1"
+_LONG_DATA_URL = re.compile(r"(data:[^,\s]{0,40},?[^\s'\"]{0,20})[^\s'\"]+")
+
+
+class RefusedURL(ValueError):
+    """A URL the renderer will not fetch: not data:, or not a file inside the asset folders."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        super().__init__(f"refused to fetch {url}: {reason}")
+
+
+def allowed_file(url: str, asset_dirs: Sequence[Path]) -> Path | None:
+    """The file a URL may be read from (None for a data: URL), or raise RefusedURL."""
+    scheme = url.partition(":")[0].lower()
+    if scheme == "data":
+        return None
+    if scheme != "file":
+        raise RefusedURL(url, "only data: URLs and files in the asset folders may be used")
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise RefusedURL(url, "file URLs on another host are not allowed")
+    # resolve() follows symlinks and removes "..", so neither can lead out of an asset folder.
+    path = Path(url2pathname(parts.path)).resolve()
+    if not any(path.is_relative_to(folder.resolve()) for folder in asset_dirs):
+        folders = ", ".join(str(folder) for folder in asset_dirs)
+        raise RefusedURL(url, f"it is not inside an asset folder ({folders})")
+    return path
+
+
+def harfbuzz_subset_missing() -> bool:
+    """Whether WeasyPrint lacks HarfBuzz-Subset and falls back to fontTools (slower, not byte-identical)."""
+    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+
+    # The same test WeasyPrint makes before subsetting each font (weasyprint/pdf/fonts.py).
+    return harfbuzz_subset is None or not harfbuzz.hb_version_atleast(4, 1, 0)
+
+
+class PdfRenderer:
+    """Renders documents to PDF, reusing one font configuration, URL fetcher and parsed stylesheet."""
+
+    def __init__(self, asset_dirs: Sequence[Path], stylesheet: Path) -> None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        self._fetcher = _restricted_fetcher_class()(tuple(asset_dirs))
+        self._fonts = FontConfiguration()
+        css_text = load_stylesheet(stylesheet)
+        with self._failures(f"{stylesheet}: "):
+            self._css = CSS(string=css_text, url_fetcher=self._fetcher, font_config=self._fonts)
+
+    def render(self, document: Document) -> bytes:
+        """Render one document to PDF bytes; the same document always gives the same bytes."""
+        return self.render_with_pages(document)[0]
+
+    def render_with_pages(self, document: Document) -> tuple[bytes, int]:
+        """Render one document to PDF bytes, with its number of pages (for the proof page)."""
+        with self._failures(f"{document.title}: "):
+            layout = self._layout(document, anchor_prefix="")
+            return self._write(layout), len(layout.pages)
+
+    def render_combined(self, documents: Sequence[Document]) -> bytes:
+        """Render several documents into one PDF, for printing a batch.
+
+        Each document is laid out on its own and the pages are joined, so each keeps its letterhead,
+        its "Page N of M" and its pages exactly as in its own PDF. The file's title, metadata and
+        language are the first document's.
+        """
+        if not documents:
+            raise RenderError("cannot combine an empty list of documents")
+        with self._failures("batch: "):
+            laid_out = [
+                self._layout(document, anchor_prefix=f"d{index}-")
+                for index, document in enumerate(documents, start=1)
+            ]
+            return self._write(laid_out[0].copy([page for layout in laid_out for page in layout.pages]))
+
+    def _layout(self, document: Document, *, anchor_prefix: str) -> Any:
+        from weasyprint import HTML
+
+        html = render_html(document, stylesheet="", anchor_prefix=anchor_prefix)
+        return HTML(string=html, url_fetcher=self._fetcher).render(
+            stylesheets=[self._css], font_config=self._fonts, pdf_variant=PDF_VARIANT
+        )
+
+    def _write(self, layout: Any) -> bytes:
+        # An identifier derived from the content, not a random one, keeps the bytes reproducible.
+        pdf: bytes = layout.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=True)
+        return pdf
+
+    @contextmanager
+    def _failures(self, context: str) -> Iterator[None]:
+        """Turn a refused URL, or a resource WeasyPrint could not use, into a RenderError."""
+        from weasyprint.urls import FatalURLFetchingError
+
+        self._fetcher.refused.clear()
+        # WeasyPrint logs an unusable resource (image, stylesheet, link target, missing alt text) as an
+        # error and carries on; a document with a gap in it must not be written.
+        errors = _ErrorRecorder()
+        logger = logging.getLogger("weasyprint")
+        logger.addHandler(errors)
+        try:
+            yield
+        except FatalURLFetchingError as error:
+            cause = error.__cause__
+            if isinstance(cause, RefusedURL):
+                raise RenderError(f"{context}{cause}") from error
+            raise RenderError(f"{context}{error}: {cause}") from error
+        finally:
+            logger.removeHandler(errors)
+        # A refusal while drawing an SVG image is swallowed by WeasyPrint, so it is only found here.
+        if self._fetcher.refused:
+            raise RenderError(f"{context}{self._fetcher.refused[0]}")
+        if errors.messages:
+            raise RenderError(f"{context}{'; '.join(errors.messages)}")
+
+
+class _ErrorRecorder(logging.Handler):
+    """Keeps the messages of the error records WeasyPrint logs."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Images are data: URLs, often many kilobytes long: keep a message readable.
+        self.messages.append(_LONG_DATA_URL.sub(r"\1...", record.getMessage()))
+
+
+@cache
+def _restricted_fetcher_class() -> Any:
+    """The fetcher class, built on first use so that importing this module does not import WeasyPrint."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class RestrictedURLFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint has no type hints
+        """Fetches data: URLs and files inside the asset folders; refuses everything else before any I/O."""
+
+        def __init__(self, asset_dirs: tuple[Path, ...]) -> None:
+            # fail_on_errors: a refused or broken URL stops the render instead of leaving a gap.
+            # allowed_protocols: the base class itself is only ever asked to decode data: URLs.
+            super().__init__(allowed_protocols=("data",), allow_redirects=False, fail_on_errors=True)
+            self.asset_dirs = asset_dirs
+            self.refused: list[RefusedURL] = []
+
+        def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
+            try:
+                path = allowed_file(url, self.asset_dirs)
+            except RefusedURL as refusal:
+                self.refused.append(refusal)
+                raise
+            if path is None:
+                return super().fetch(url, headers)
+            media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            # Reading the checked, resolved path (not the URL again) means what was checked is what is read.
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type})
+
+    return RestrictedURLFetcher

@@ -1,0 +1,103 @@
+"""Shared fixtures: the shipped data, its figures, and an editable copy of cities.yaml in a temporary folder.
+
+Tests that edit the data find expected line numbers in the edited text (`ProjectCopy.line_of`) rather than
+hard-coding them, so they keep working when cities.yaml grows.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from keycities.campaign import Campaign, load_campaign
+from keycities.figures import FigureBook, compute
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_YAML = PROJECT_ROOT / "cities.yaml"
+
+
+class ProjectCopy:
+    """A project folder holding a copy of the shipped cities.yaml, edited by exact text replacement."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.path = folder / "cities.yaml"
+        shutil.copyfile(SHIPPED_YAML, self.path)
+        self.original = self.path.read_text(encoding="utf-8")
+
+    @property
+    def text(self) -> str:
+        """The current text of the copy."""
+        return self.path.read_text(encoding="utf-8")
+
+    def write(self, text: str) -> None:
+        """Replace the whole file."""
+        self.path.write_text(text, encoding="utf-8")
+
+    def reset(self) -> None:
+        """Back to the shipped text (for property tests that reuse one folder)."""
+        self.write(self.original)
+
+    def edit(self, old: str, new: str, *, after: str | None = None) -> None:
+        """Replace the first occurrence of `old` (after the text `after`, if given); `old` must occur."""
+        text = self.text
+        start = self._find(text, after, 0) + len(after) if after is not None else 0
+        position = self._find(text, old, start)
+        self.write(text[:position] + new + text[position + len(old) :])
+
+    def line_of(self, needle: str, *, after: str | None = None) -> int:
+        """The 1-based line on which `needle` first occurs (after the text `after`, if given)."""
+        text = self.text
+        start = self._find(text, after, 0) + len(after) if after is not None else 0
+        return text.count("\n", 0, self._find(text, needle, start)) + 1
+
+    def column_of(self, needle: str, *, after: str | None = None) -> int:
+        """The 1-based column at which `needle` first occurs (after the text `after`, if given)."""
+        text = self.text
+        start = self._find(text, after, 0) + len(after) if after is not None else 0
+        position = self._find(text, needle, start)
+        return position - (text.rfind("\n", 0, position) + 1) + 1
+
+    def replace_line(self, number: int, new: str) -> None:
+        """Replace the whole of line `number` (1-based) with `new`, which has no newline."""
+        lines = self.text.split("\n")
+        assert 1 <= number <= len(lines), f"no line {number}"
+        lines[number - 1] = new
+        self.write("\n".join(lines))
+
+    def load(self, strict: bool = False) -> Campaign:
+        """Load the copy as the CLI would."""
+        return load_campaign(self.folder, strict=strict)
+
+    @staticmethod
+    def _find(text: str, needle: str, start: int) -> int:
+        position = text.find(needle, start)
+        assert position >= 0, f"{needle!r} does not occur in cities.yaml (from offset {start})"
+        return position
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    """The project folder (the one holding cities.yaml), found from this file."""
+    assert SHIPPED_YAML.is_file()
+    return PROJECT_ROOT
+
+
+@pytest.fixture(scope="session")
+def shipped(project_root: Path) -> Campaign:
+    """The shipped cities.yaml, loaded and validated."""
+    return load_campaign(project_root)
+
+
+@pytest.fixture(scope="session")
+def book(shipped: Campaign) -> FigureBook:
+    """Every figure computed from the shipped data."""
+    return compute(shipped)
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> ProjectCopy:
+    """A copy of the shipped cities.yaml in a temporary folder, with helpers to edit it and find lines."""
+    return ProjectCopy(tmp_path)
