@@ -123,6 +123,8 @@ def plan_letters(project: Project, selection: Selection) -> list[Job]:
                     details=(
                         ("recipient", addressee.record.id),
                         ("email", addressee.record.email or ""),
+                        ("holder", addressee.address_lines[0]),
+                        ("salutation", addressee.salutation),
                         ("language", letter.front.language),
                     ),
                 )
@@ -266,6 +268,7 @@ def _entry(
         "target": job.target,
         "format": file_format,
         "title": composed.document.title,
+        "subject": composed.document.subject,
         "sha256": sha256(data),
         "bytes": len(data),
         "pages": pages,

@@ -102,6 +102,12 @@ jobs_option = click.option(
     default=None,
     help="Worker processes  [default: the number of cores]",
 )
+recipients_option = click.option(
+    "--recipients",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Use this recipients file (.yaml or .csv) instead of the project's recipients.yaml/.csv.",
+)
 force_option = click.option("--force", is_flag=True, help="Rebuild documents even when nothing has changed.")
 
 
@@ -110,6 +116,7 @@ force_option = click.option("--force", is_flag=True, help="Rebuild documents eve
 @strict_option
 @click.option("--letter", help="Only this letter (its file name in letters/, without .md).")
 @click.option("--recipient", help="Only this recipient id.")
+@recipients_option
 @format_option
 @out_option
 @jobs_option
@@ -119,6 +126,7 @@ def letters(
     strict: bool,
     letter: str | None,
     recipient: str | None,
+    recipients: Path | None,
     formats: tuple[str, ...],
     out: Path | None,
     jobs: int | None,
@@ -128,7 +136,7 @@ def letters(
     from keycities.build import Selection, plan_letters
     from keycities.project import load_project
 
-    loaded = load_project(project, strict)
+    loaded = load_project(project, strict, recipients)
     _warn(loaded.warnings)
     planned = plan_letters(loaded, Selection(letter=letter, recipient=recipient))
     _run_build(loaded, planned, out, formats, jobs, force)

@@ -28,8 +28,10 @@ class Project:
     warnings: list[str]
 
 
-def load_project(folder: Path, strict: bool = False) -> Project:
-    """Load and validate every input; one DataError lists the problems of all files."""
+def load_project(folder: Path, strict: bool = False, recipients_file: Path | None = None) -> Project:
+    """Load and validate every input; one DataError lists the problems of all files.
+
+    `recipients_file` replaces the project's recipients.yaml and recipients.csv (a list to mail, say)."""
     problems: list[str] = []
     warnings: list[str] = []
 
@@ -42,7 +44,7 @@ def load_project(folder: Path, strict: bool = False) -> Project:
             return None
 
     campaign = attempt(lambda: load_campaign(folder, strict))
-    recipients = attempt(lambda: load_recipients(folder, strict))
+    recipients = attempt(lambda: load_recipients(folder, strict, recipients_file))
     letters = attempt(lambda: load_letters(folder, strict))
     if campaign is None or recipients is None or letters is None:
         raise DataError(problems, warnings)

@@ -84,14 +84,22 @@ class Addressee:
     close: str
 
 
-def load_recipients(folder: Path, strict: bool = False) -> tuple[list[Addressee], list[str]]:
-    """Read recipients.yaml and, when present, recipients.csv; every problem is reported at once."""
+def load_recipients(
+    folder: Path, strict: bool = False, only: Path | None = None
+) -> tuple[list[Addressee], list[str]]:
+    """Read recipients.yaml and, when present, recipients.csv (or only the file `only`, YAML or CSV);
+    every problem is reported at once."""
     errors: list[str] = []
     warnings: list[str] = []
-    files = [read_yaml(folder / "recipients.yaml")]
-    if (folder / "recipients.csv").exists():
+    paths = [only] if only else [folder / "recipients.yaml", folder / "recipients.csv"]
+    files = []
+    for path in paths:
         try:
-            files.append(read_csv(folder / "recipients.csv"))
+            if path.suffix.lower() == ".csv":
+                if path.exists() or only:
+                    files.append(read_csv(path))
+            else:
+                files.append(read_yaml(path))
         except DataError as error:
             errors += error.problems
     addressees: list[Addressee] = []
@@ -122,6 +130,8 @@ def read_csv(file: Path) -> Located:
     """A contact-system export as recipient records: one row each, `;` between address lines and tags."""
     try:
         text = file.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise DataError([f"{file}: file not found; check the path"]) from None
     except UnicodeDecodeError as error:
         raise DataError([f"{file.name}: not UTF-8 text ({error.reason}); export it as UTF-8 CSV"]) from None
     reader = csv.DictReader(io.StringIO(text))
