@@ -1,0 +1,425 @@
+"""Blocks to Word: a .docx styled only by reference.docx, with the same bytes for the same input."""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import fields, is_dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+import docx
+from docx.document import Document as WordDocument
+from docx.enum.section import WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_BREAK
+from docx.image.exceptions import UnrecognizedImageError
+from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.section import Section, _Footer, _Header
+from docx.shared import Mm
+from docx.text.paragraph import Paragraph as WordParagraph
+from docx.text.run import Run as WordRun
+
+from keycities.document import (
+    AddressBlock,
+    Block,
+    Chart,
+    DateLine,
+    Document,
+    Heading,
+    Image,
+    Letterhead,
+    ListBlock,
+    Notes,
+    PageBreak,
+    Paragraph,
+    Run,
+    Signature,
+    Table,
+)
+from keycities.errors import RenderError
+
+# Every style the renderer names; an office may restyle them in Word but must keep the names.
+PARAGRAPH_STYLES = (
+    *("Normal", "Heading 1", "Heading 2", "Heading 3", "List Bullet", "List Number", "Note", "Footer"),
+    *("Letterhead Logo", "Letterhead Name", "Letterhead Line", "Address", "Date Line"),
+    *("Subject", "Salutation", "Close", "Lead", "Quote", "Small", "Caption", "Figure"),
+    *("Signature Image", "Signature Name", "Signature Role", "Table Text", "Table Number"),
+)
+TABLE_STYLE = "Data Table"
+# Each paragraph role but "body" has the style of the same name.
+ROLE_STYLES = {"body": "Normal"} | {
+    role: role.title() for role in ("subject", "salutation", "close", "lead", "quote", "small")
+}
+
+# Characters XML 1.0 cannot carry (python-docx raises ValueError) and lone surrogates (UnicodeEncodeError).
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_HeaderOrFooter = TypeVar("_HeaderOrFooter", _Header, _Footer)
+_PAGE_WORDS = {"cy": ("Tudalen", "o")}
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+# w:sectPr children that must follow w:pgNumType, in schema order.
+_AFTER_PGNUMTYPE = (
+    *("w:cols", "w:formProt", "w:vAlign", "w:noEndnote", "w:titlePg", "w:textDirection", "w:bidi"),
+    *("w:rtlGutter", "w:docGrid", "w:printerSettings", "w:sectPrChange"),
+)
+
+
+class DocxRenderer:
+    """Renders Documents to .docx bytes with the styles of one reference.docx."""
+
+    def __init__(self, reference: Path) -> None:
+        """Load the reference once and check that it has every style the renderer names."""
+        try:
+            self._template = reference.read_bytes()
+            word = docx.Document(io.BytesIO(self._template))
+        except OSError as exc:
+            raise RenderError(f"{reference}: cannot read the Word reference: {exc.strerror}") from exc
+        except (zipfile.BadZipFile, KeyError, PackageNotFoundError, SyntaxError) as exc:
+            raise RenderError(f"{reference}: not a Word .docx file ({exc})") from exc
+        present = {(style.name, style.type) for style in word.styles}
+        # Looked up once: python-docx scans every style each time a style is assigned by name.
+        self._style_ids = {
+            style.name: None if style.element.default else style.style_id
+            for style in word.styles
+            if style.type == WD_STYLE_TYPE.PARAGRAPH
+        }
+        missing = [name for name in PARAGRAPH_STYLES if (name, WD_STYLE_TYPE.PARAGRAPH) not in present]
+        if (TABLE_STYLE, WD_STYLE_TYPE.TABLE) not in present:
+            missing.append(f"{TABLE_STYLE} (table style)")
+        if missing:
+            raise RenderError(f"{reference}: missing Word styles: {', '.join(missing)}")
+
+    def render(self, document: Document) -> bytes:
+        """Return the .docx bytes of one document."""
+        return self.render_combined([document])
+
+    def render_combined(self, documents: Sequence[Document]) -> bytes:
+        """Return one .docx holding each document in its own section, each numbered from page 1."""
+        if not documents:
+            raise RenderError("no documents to render to Word")
+        for document in documents:
+            _check_text(document)
+        word = docx.Document(io.BytesIO(self._template))
+        _clear_reference_content(word)
+        builder = _Builder(word, documents[0].language, self._style_ids)
+        previous: Document | None = None
+        for document in documents:
+            builder.add(document, word.sections[0] if previous is None else _new_section(word), previous)
+            previous = document
+        _set_properties(word, documents[0])
+        _number_drawings(word)
+        return _deterministic_zip(word)
+
+
+class _Builder:
+    """Writes documents into one python-docx document; one builder per render, so renders share nothing."""
+
+    def __init__(self, word: WordDocument, file_language: str, style_ids: dict[str, str | None]) -> None:
+        self._word = word
+        self._style_ids = style_ids
+        self._file_language = file_language
+        self._run_language: str | None = None
+        self._label = ""
+        _set_default_language(word, _word_language(file_language))
+
+    def add(self, document: Document, section: Section, previous: Document | None) -> None:
+        """Append one document's section: letterhead, footer and blocks."""
+        # Runs carry their own language only when a combined file mixes English and Welsh.
+        language = document.language
+        self._run_language = None if language == self._file_language else _word_language(language)
+        self._label = f"{document.title!r}: letterhead"
+        section.different_first_page_header_footer = True
+        page_numbers = section._sectPr.find(qn("w:pgNumType"))
+        if page_numbers is None:
+            page_numbers = OxmlElement("w:pgNumType")
+            section._sectPr.insert_element_before(page_numbers, *_AFTER_PGNUMTYPE)
+        page_numbers.set(qn("w:start"), "1")
+        # A header or footer the same as the previous section's links to it (Word's "Link to Previous"),
+        # so a batch of letters holds one letterhead; python-docx adds each new part in quadratic time.
+        if not _repeats(previous, document, "letterhead"):
+            self._letterhead(_defined(section.first_page_header), document.letterhead)
+        if previous is None:
+            _defined(section.first_page_footer)
+        if not _repeats(previous, document, "footer"):
+            self._footer(_defined(section.footer), document)
+        # A lone Heading 1 is the document's title, so the notes sit one level under it.
+        notes_level = 2 if sum(isinstance(b, Heading) and b.level == 1 for b in document.blocks) == 1 else 1
+        for index, block in enumerate(document.blocks, start=1):
+            self._label = f"{document.title!r}: block {index} ({type(block).__name__})"
+            self._block(block, notes_level)
+
+    def _block(self, block: Block, notes_level: int) -> None:
+        match block:
+            case Heading(level=level, runs=runs):
+                if level not in (1, 2, 3):
+                    raise RenderError(f"{self._label}: heading level {level} is not 1, 2 or 3")
+                self._runs(self._paragraph(f"Heading {level}"), runs)
+            case Paragraph(runs=runs, role=role):
+                self._runs(self._paragraph(ROLE_STYLES[role]), runs)
+            case ListBlock():
+                self._list(block)
+            case Table():
+                self._table(block)
+            case Chart(png=png, caption=caption):
+                self._picture(self._paragraph("Figure"), png)
+                if caption:
+                    self._text(self._paragraph("Caption"), caption)
+            case AddressBlock(lines=lines):
+                for line in lines:
+                    self._text(self._paragraph("Address"), line)
+            case DateLine(text=text):
+                self._text(self._paragraph("Date Line"), text)
+            case Signature(image=image, name=name, roles=roles):
+                if image is not None:
+                    self._picture(self._paragraph("Signature Image"), image)
+                self._text(self._paragraph("Signature Name"), name)
+                for position in roles:
+                    self._text(self._paragraph("Signature Role"), position)
+            case Notes(title=title, items=items):
+                if title:
+                    self._text(self._paragraph(f"Heading {notes_level}"), title)
+                # Literal numbers, so they always match the superscript references in the text.
+                for number, text in items:
+                    self._text(self._paragraph("Note"), f"{number}. {text}")
+            case PageBreak():
+                self._paragraph("Normal").add_run().add_break(WD_BREAK.PAGE)
+
+    def _paragraph(self, style: str) -> WordParagraph:
+        return self._styled(self._word.add_paragraph(), style)
+
+    def _styled(self, paragraph: WordParagraph, style: str) -> WordParagraph:
+        # None for the default paragraph style, which Word applies without a w:pStyle.
+        paragraph._p.style = self._style_ids[style]
+        return paragraph
+
+    def _runs(self, paragraph: WordParagraph, runs: Sequence[Run]) -> None:
+        for run in runs:
+            self._text(paragraph, run.text, run.bold, run.italic)
+            if run.note is not None:
+                self._text(paragraph, str(run.note)).font.superscript = True
+
+    def _text(self, paragraph: WordParagraph, text: str, bold: bool = False, italic: bool = False) -> WordRun:
+        run = paragraph.add_run(text)
+        if bold:
+            run.bold = True
+        if italic:
+            run.italic = True
+        if self._run_language is not None:
+            _set_language(run._r.get_or_add_rPr(), self._run_language)
+        return run
+
+    def _list(self, block: ListBlock) -> None:
+        style = "List Number" if block.ordered else "List Bullet"
+        # Each numbered list gets its own w:num starting at 1, or Word would continue the previous list.
+        num_id = self._restarted_numbering() if block.ordered else None
+        for item in block.items:
+            paragraph = self._paragraph(style)
+            if num_id is not None:
+                num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+                num_pr.get_or_add_ilvl().val = 0
+                num_pr.get_or_add_numId().val = num_id
+            self._runs(paragraph, item)
+
+    def _restarted_numbering(self) -> int | None:
+        style_pr = self._word.styles["List Number"].element.pPr
+        style_num = None if style_pr is None or style_pr.numPr is None else style_pr.numPr.numId
+        if style_num is None:
+            return None
+        numbering = self._word.part.numbering_part.element
+        abstract_id = numbering.num_having_numId(style_num.val).abstractNumId.val
+        num = numbering.add_num(abstract_id)
+        num.add_lvlOverride(ilvl=0).add_startOverride(1)
+        return int(num.numId)
+
+    def _table(self, block: Table) -> None:
+        width = len(block.header)
+        if width == 0 or any(len(row) != width for row in block.rows):
+            raise RenderError(f"{self._label}: every row needs {width} cells, as many as the header")
+        if block.caption:
+            self._text(self._paragraph("Caption"), block.caption)
+        table = self._word.add_table(rows=1 + len(block.rows), cols=width, style=TABLE_STYLE)
+        numeric = set(block.numeric_columns)
+        for values, row in zip((block.header, *block.rows), table.rows, strict=True):
+            for column, (value, cell) in enumerate(zip(values, row.cells, strict=True)):
+                style = "Table Number" if column in numeric else "Table Text"
+                self._text(self._styled(cell.paragraphs[0], style), value)
+        # The header row repeats on every page and is what Word's accessibility checker looks for.
+        table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+        if block.caption:
+            caption = OxmlElement("w:tblCaption")
+            caption.set(qn("w:val"), block.caption)
+            table._tbl.tblPr.append(caption)
+
+    def _picture(self, paragraph: WordParagraph, image: Image) -> None:
+        if image.media_type != "image/png":
+            raise RenderError(
+                f"{self._label}: Word needs a PNG for the image {image.alt!r}, got {image.media_type}"
+            )
+        if not image.alt.strip():
+            raise RenderError(f"{self._label}: an image has no alt text")
+        try:
+            shape = paragraph.add_run().add_picture(io.BytesIO(image.data), width=Mm(image.width_mm))
+        except (UnrecognizedImageError, struct.error, ValueError) as exc:
+            raise RenderError(f"{self._label}: the image {image.alt!r} is not a readable PNG") from exc
+        shape._inline.docPr.set("descr", image.alt)
+
+    def _letterhead(self, header: _Header, letterhead: Letterhead) -> None:
+        logos = [logo for logo in (letterhead.logo, letterhead.partner_logo) if logo is not None]
+        first = header.paragraphs[0]
+        if logos:
+            self._styled(first, "Letterhead Logo")
+            for position, logo in enumerate(logos):
+                if position:
+                    first.add_run("\t")  # the style's right tab puts a partner's logo at the margin
+                self._picture(first, logo)
+            name = self._styled(header.add_paragraph(), "Letterhead Name")
+        else:
+            name = self._styled(first, "Letterhead Name")
+        self._text(name, letterhead.name)
+        for line in letterhead.lines:
+            self._text(self._styled(header.add_paragraph(), "Letterhead Line"), line)
+
+    def _footer(self, footer: _Footer, document: Document) -> None:
+        paragraph = self._styled(footer.paragraphs[0], "Footer")
+        page, of = _PAGE_WORDS.get(document.language.split("-")[0], ("Page", "of"))
+        self._text(paragraph, f"{document.footer}\t{page} ")
+        _add_field(paragraph, "PAGE")
+        self._text(paragraph, f" {of} ")
+        _add_field(paragraph, "SECTIONPAGES")
+
+
+def _repeats(previous: Document | None, document: Document, field: str) -> bool:
+    if previous is None or previous.language != document.language:
+        return False
+    return bool(getattr(previous, field) == getattr(document, field))
+
+
+def _check_text(document: Document) -> None:
+    """Raise RenderError naming the part of `document` holding a character Word cannot store."""
+    parts: list[tuple[str, object]] = [
+        (field.name, getattr(document, field.name)) for field in fields(document) if field.name != "blocks"
+    ]
+    parts += [(f"block {i} ({type(b).__name__})", b) for i, b in enumerate(document.blocks, start=1)]
+    for label, value in parts:
+        for text in _strings(value):
+            found = _UNSTORABLE.search(text)
+            if found:
+                code = f"U+{ord(found.group()):04X}"
+                raise RenderError(f"{document.title!r}: {label} contains {code}, which Word cannot store")
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from _strings(item)
+    elif is_dataclass(value) and not isinstance(value, type):
+        for field in fields(value):
+            yield from _strings(getattr(value, field.name))
+
+
+def _word_language(tag: str) -> str:
+    # Word's proofing languages are region-qualified ("cy-GB"); every member city is in the UK.
+    return tag if "-" in tag else f"{tag}-GB"
+
+
+def _set_language(rpr: BaseOxmlElement, tag: str) -> None:
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.insert_element_before(lang, "w:eastAsianLayout", "w:specVanish", "w:oMath")
+    lang.set(qn("w:val"), tag)
+
+
+def _set_default_language(word: WordDocument, tag: str) -> None:
+    for rpr in word.styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr"):
+        _set_language(rpr, tag)
+
+
+def _clear_reference_content(word: WordDocument) -> None:
+    # Sample text or headers an office typed while restyling the reference must not reach a letter.
+    word.element.body.clear_content()
+    section = word.sections[0]
+    for kind in ("header", "footer"):
+        for prefix in ("", "first_page_", "even_page_"):
+            getattr(section, prefix + kind).is_linked_to_previous = True
+
+
+def _new_section(word: WordDocument) -> Section:
+    section: Section = word.add_section(WD_SECTION.NEW_PAGE)
+    # Move the break into the last paragraph when there is one, so no empty paragraph ends a letter.
+    break_paragraph = section._sectPr.getprevious()
+    previous = break_paragraph.getprevious()
+    if previous is not None and previous.tag == qn("w:p") and not previous.xpath("./w:pPr/w:sectPr"):
+        previous.get_or_add_pPr()._insert_sectPr(break_paragraph.pPr.sectPr)
+        break_paragraph.getparent().remove(break_paragraph)
+    return section
+
+
+def _defined(part: _HeaderOrFooter) -> _HeaderOrFooter:
+    # An explicit definition for this section, rather than one inherited from the previous letter.
+    part.is_linked_to_previous = False
+    return part
+
+
+def _add_field(paragraph: WordParagraph, instruction: str) -> None:
+    runs = (
+        '<w:fldChar w:fldCharType="begin"/>',
+        f'<w:instrText xml:space="preserve"> {instruction} </w:instrText>',
+        '<w:fldChar w:fldCharType="separate"/>',
+        "<w:t>1</w:t>",
+        '<w:fldChar w:fldCharType="end"/>',
+    )
+    for content in runs:
+        paragraph._p.append(parse_xml(f"<w:r {nsdecls('w')}>{content}</w:r>"))
+
+
+def _set_properties(word: WordDocument, document: Document) -> None:
+    properties = word.core_properties
+    # Start from nothing, so no value from python-docx or from whoever last saved the reference survives.
+    for element in list(properties._element):
+        properties._element.remove(element)
+    stamp = datetime(document.created.year, document.created.month, document.created.day, tzinfo=UTC)
+    properties.title = document.title
+    properties.author = document.author
+    properties.last_modified_by = document.author
+    properties.subject = document.subject
+    properties.language = document.language
+    properties.keywords = ", ".join(document.keywords)
+    properties.created = stamp
+    properties.modified = stamp
+    properties.revision = 1
+
+
+def _number_drawings(word: WordDocument) -> None:
+    # python-docx numbers pictures per part, so a header logo and a body chart can share an id.
+    stories = [word.part]
+    for sect_pr in word.element.body.iter(qn("w:sectPr")):
+        for reference in sect_pr.iterchildren(qn("w:headerReference"), qn("w:footerReference")):
+            stories.append(word.part.related_parts[reference.get(qn("r:id"))])
+    drawings = (doc_pr for story in stories for doc_pr in story.element.iter(qn("wp:docPr")))
+    for number, doc_pr in enumerate(drawings, start=1):
+        doc_pr.set("id", str(number))
+        doc_pr.set("name", f"Picture {number}")
+
+
+def _deterministic_zip(word: WordDocument) -> bytes:
+    # python-docx stamps each zip entry with the save time; rewrite with a fixed time and order.
+    saved = io.BytesIO()
+    word.save(saved)
+    out = io.BytesIO()
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(out, "w") as target:
+        for name in sorted(source.namelist(), key=lambda name: (name != "[Content_Types].xml", name)):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            target.writestr(info, source.read(name))
+    return out.getvalue()
