@@ -137,6 +137,55 @@ def plan_letters(project: Project, selection: Selection) -> list[Job]:
     return jobs
 
 
+def plan_briefings(project: Project, selection: Selection) -> list[Job]:
+    """A job per member and language (Welsh too where the member supplies Welsh text)."""
+    if selection.city and selection.city not in project.campaign.members:
+        raise BuildError(f"no member '{selection.city}'; members: {', '.join(project.campaign.members)}")
+    common = inputs_hash(
+        project.folder,
+        [
+            "cities.yaml",
+            "templates/briefing.md",
+            "templates/briefing.cy.md",
+            "templates/print.css",
+            "templates/reference.docx",
+        ],
+    )
+    jobs = []
+    for slug in project.campaign.members:
+        if selection.city and slug != selection.city:
+            continue
+        own = project.folder / "templates" / slug
+        css = own / "print.css" if (own / "print.css").is_file() else project.folder / "templates/print.css"
+        reference = (
+            own / "reference.docx"
+            if (own / "reference.docx").is_file()
+            else (project.folder / "templates/reference.docx")
+        )
+        member_files = [
+            str(path.relative_to(project.folder))
+            for folder in (own, project.folder / "cities")
+            if folder.is_dir()
+            for path in folder.rglob("*")
+            if path.is_file() and (folder == own or path.name.split(".")[0] == slug)
+        ]
+        key = _digest(common, inputs_hash(project.folder, member_files))
+        for language in project.briefings.languages(slug):
+            jobs.append(
+                Job(
+                    kind="briefing",
+                    collection="briefings",
+                    target=slug if language == "en-GB" else f"{slug}.cy",
+                    css=css,
+                    reference=reference,
+                    key=_digest(key, language),
+                    compose=partial(project.briefings.briefing, slug, language),
+                    details=(("member", slug), ("language", language)),
+                )
+            )
+    return jobs
+
+
 def _unverified(addressee: Addressee) -> str | None:
     if not addressee.record.verify:
         return None

@@ -188,6 +188,10 @@ class Projection(Model):
     target_year: int = Field(gt=1990)
 
 
+class Briefing(Model):
+    date: date  # printed on every pack; also its fixed creation date, so the same data gives the same bytes
+
+
 class CampaignFile(Model):
     group: Group
     sources: dict[str, Source]
@@ -197,6 +201,7 @@ class CampaignFile(Model):
     asks: list[Ask] = Field(min_length=1)
     claims: list[Claim] = Field(default_factory=list)
     projection: Projection
+    briefing: Briefing
 
 
 def _ons_code(value: str) -> str:

@@ -144,6 +144,32 @@ def letters(
 
 @cli.command()
 @project_option
+@strict_option
+@click.option("--city", help="Only this member (its slug in cities.yaml).")
+@format_option
+@out_option
+@jobs_option
+@force_option
+def briefings(
+    project: Path,
+    strict: bool,
+    city: str | None,
+    formats: tuple[str, ...],
+    out: Path | None,
+    jobs: int | None,
+    force: bool,
+) -> None:
+    """Write each member's briefing pack: out/briefings/<slug>.pdf and .docx (and <slug>.cy.* in Welsh)."""
+    from keycities.build import Selection, plan_briefings
+    from keycities.project import load_project
+
+    loaded = load_project(project, strict)
+    _warn(loaded.warnings)
+    _run_build(loaded, plan_briefings(loaded, Selection(city=city)), out, formats, jobs, force)
+
+
+@cli.command()
+@project_option
 @click.option("--letter", required=True, help="The letter (its file name in letters/, without .md).")
 @click.option("--recipient", required=True, help="The recipient id.")
 @out_option

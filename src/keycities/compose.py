@@ -7,8 +7,10 @@ stops the document with a message naming the figure, unless the template checks 
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
@@ -18,23 +20,31 @@ from keycities.campaign import Campaign
 from keycities.document import (
     AddressBlock,
     Block,
+    Chart,
     DateLine,
     Document,
     Image,
     Letterhead,
+    ListBlock,
     Notes,
     Paragraph,
     Run,
     Signature,
 )
 from keycities.errors import ComposeError, DataError, FigureError
-from keycities.figures import Figure, FigureBook
+from keycities.figures import PUBLISHED, Figure, FigureBook
 from keycities.formatting import Formatter
 from keycities.letters import Letter, variant_for
-from keycities.markdown import clean, escape, note_marker, runs_of_text, to_blocks
+from keycities.markdown import chart_marker, clean, escape, note_marker, runs_of_text, to_blocks
 from keycities.recipients import Addressee
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+NOTES_TITLE = {"en-GB": "Sources", "cy": "Ffynonellau"}
+NOT_AVAILABLE = {"en-GB": "not available", "cy": "dim ar gael"}
+GAP_WORDS = {
+    "en-GB": {"above": "above", "below": "below", "level": "level with"},
+    "cy": {"above": "yn uwch na", "below": "yn is na", "level": "yr un fath â"},
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,8 @@ class FigureRef:
     scale: Literal["million"] | None = None
     with_note: bool = True
     only_note: bool = False
+    gap_words: bool = False  # a difference shown as "£11,469 below" or "above"
+    allow_missing: bool = False  # a missing value shown as "not available", with a note saying why
 
     @property
     def missing(self) -> bool:
@@ -55,12 +67,28 @@ class FigureRef:
     @property
     def why(self) -> str:
         """Why the figure is missing, in words."""
-        return self.figure.why_missing or ""
+        return (self.figure.why_missing or "").rstrip(".")
 
     @property
     def label(self) -> str:
         """What the figure is."""
         return self.figure.label
+
+    @property
+    def method(self) -> str:
+        """How the figure was worked out, in words."""
+        return self.figure.method
+
+
+@dataclass
+class ChartRef:
+    """A chart a template may place; drawn on first placement, since drawing is slow."""
+
+    key: str
+    draw: Callable[[], Chart] | None
+    missing: bool = False
+    why: str = ""
+    drawn: list[Chart] = field(default_factory=list)
 
 
 class SourceNotes:
@@ -71,6 +99,7 @@ class SourceNotes:
         self.numbers: dict[str, int] = {}
         self.items: list[tuple[int, str]] = []
         self.figures: list[Figure] = []
+        self.sources: dict[str, str] = {}  # source key -> citation letter
 
     def number(self, figure: Figure) -> int:
         """The note number for a figure, adding its note on first use."""
@@ -81,32 +110,38 @@ class SourceNotes:
         return self.numbers[figure.name]
 
     def describe(self, figure: Figure) -> str:
-        """`Label: value. Method Sources: publisher, title, released, address.`"""
-        value = self.formatter.figure(figure) if figure.value is not None else "not available"
-        sources = "; ".join(self.source_text(key) for key in figure.sources)
+        """`Label: value. Method. Covers 23 of 24 members. Sources: [A], [B].`"""
+        if figure.value is None:
+            return clean(f"{figure.label}: not available. {(figure.why_missing or '').rstrip('.')}.")
+        method = "" if figure.method == PUBLISHED else f" {figure.method}"
         coverage = f" Covers {figure.coverage}." if figure.coverage and not figure.coverage.complete else ""
-        return clean(
-            f"{figure.label}: {value}. {figure.method}{coverage}"
-            + (f" Source: {sources}." if sources else "")
-        )
+        cited = ", ".join(f"[{self.cite(key)}]" for key in figure.sources)
+        return clean(f"{figure.label}: {self.formatter.figure(figure)}.{method}{coverage} Source: {cited}.")
 
-    def source_text(self, key: str) -> str:
-        """One source as a reader can find it."""
+    def cite(self, key: str) -> str:
+        """The letter a source is cited by in this document: A, B, C... in order of first use."""
+        if key not in self.sources:
+            self.sources[key] = chr(ord("A") + len(self.sources))
+        return self.sources[key]
+
+    def blocks(self, title: str) -> tuple[Block, ...]:
+        """The numbered notes, then each publication cited, once, with its address."""
+        if not self.items:
+            return ()
+        publications = tuple(
+            (Run(f"[{letter}] {clean(self.publication(key))}"),) for key, letter in self.sources.items()
+        )
+        return (Notes(title, tuple(self.items)), ListBlock(False, publications))
+
+    def publication(self, key: str) -> str:
+        """One source as a reader can find it: publisher, title, release date, address."""
         source = self.campaign.data.sources[key]
         released = source.released
         when = self.formatter.date(released) if isinstance(released, date) else None
         if isinstance(released, str):  # a month, "2024-06"
             when = self.formatter.month(int(released[:4]), int(released[5:]))
-        return ", ".join(
-            part
-            for part in (
-                source.publisher,
-                f"‘{source.title}’",
-                f"released {when}" if when else None,
-                source.url,
-            )
-            if part
-        )
+        parts = (source.publisher, f"‘{source.title}’", f"released {when}" if when else None, source.url)
+        return ", ".join(part for part in parts if part)
 
 
 @dataclass(frozen=True)
@@ -123,7 +158,7 @@ class Composer:
     def __init__(self, campaign: Campaign, book: FigureBook, letters: dict[str, Letter]) -> None:
         self.campaign, self.book, self.letters = campaign, book, letters
         folder = campaign.folder
-        bodies = {str(letter.body.file): letter.body.text for letter in letters.values()}
+        self.bodies = bodies = {str(letter.body.file): letter.body.text for letter in letters.values()}
         bodies |= {
             str(body.file): body.text
             for letter in letters.values()
@@ -144,7 +179,13 @@ class Composer:
             keep_trailing_newline=True,
         )
         self.environment.filters.update(
-            precision=_precision, millions=_millions, bare=_bare, note=_note_only, lowerfirst=_lower_first
+            precision=_precision,
+            millions=_millions,
+            bare=_bare,
+            note=_note_only,
+            gap=_gap,
+            or_missing=_or_missing,
+            lowerfirst=_lower_first,
         )
         self.figure_tree = _tree(book)
         self.images: dict[str, Image] = {}
@@ -182,8 +223,7 @@ class Composer:
         if front.postscript:
             text = self.render_text(front.postscript, context, f"{letter.body.file} (postscript)")
             blocks.append(Paragraph(runs_of_text(text), role="small"))
-        if notes.items:
-            blocks.append(Notes("Sources", tuple(notes.items)))
+        blocks += notes.blocks(NOTES_TITLE[front.language])
         holder = addressee.address_lines[0]
         document = Document(
             kind="letter",
@@ -211,23 +251,36 @@ class Composer:
             | {"benchmark_name": self.campaign.comparators[data.projection.benchmark].name},
             "figures": self.figure_tree,
             "__notes__": notes,
+            "__charts__": [],
             "__formatter__": formatter,
         }
 
+    def add_template(self, name: str, text: str) -> None:
+        """Make a text from outside templates/ (a member's local file) available to templates by name."""
+        self.bodies[name] = text
+
     def render(self, template_name: str, context: dict[str, Any]) -> tuple[Block, ...]:
         """A template filled and parsed into blocks; errors name the template, the line and the problem."""
+        return self.render_first([template_name], context)
+
+    def render_first(self, names: list[str], context: dict[str, Any]) -> tuple[Block, ...]:
+        """The first of `names` that exists, filled and parsed into blocks, with the charts it placed."""
         try:
-            markdown = self.environment.get_template(template_name).render(context)
+            markdown = self.environment.select_template(names).render(context)
+        except jinja2.TemplatesNotFound:
+            raise ComposeError(
+                f"no template {' or '.join(f'templates/{n}' for n in names)}; create one"
+            ) from None
         except (jinja2.TemplateError, FigureError) as error:
-            raise ComposeError(_template_error(template_name, error, context)) from None
-        return to_blocks(markdown)
+            raise ComposeError(_template_error(names[-1], error, context, self.campaign.folder)) from None
+        return to_blocks(markdown, context["__charts__"])
 
     def render_text(self, source: str, context: dict[str, Any], shown: str) -> str:
         """A one-line template (a postscript) filled in."""
         try:
             return self.environment.from_string(source).render(context)
         except (jinja2.TemplateError, FigureError) as error:
-            raise ComposeError(_template_error(shown, error, context)) from None
+            raise ComposeError(_template_error(shown, error, context, self.campaign.folder)) from None
 
     def letterhead(self, partner_logo: Image | None = None) -> Letterhead:
         """The group's name, logo and contact lines, for the top of the first page."""
@@ -283,6 +336,9 @@ def _place(context: jinja2.runtime.Context, value: Any) -> str:
     if isinstance(value, FigureRef):
         notes: SourceNotes = context["__notes__"]
         figure = value.figure
+        formatter: Formatter = context["__formatter__"]
+        if figure.value is None and value.allow_missing:
+            return escape(NOT_AVAILABLE[formatter.language]) + note_marker(notes.number(figure))
         if figure.value is None:
             raise FigureError(
                 f"{figure.label} ({figure.name}) is missing: {figure.why_missing}; "
@@ -291,15 +347,39 @@ def _place(context: jinja2.runtime.Context, value: Any) -> str:
         marker = note_marker(notes.number(figure)) if value.with_note else ""
         if value.only_note:
             return marker
-        formatter: Formatter = context["__formatter__"]
+        if value.gap_words:
+            direction = "above" if figure.value > 0 else "below" if figure.value < 0 else "level"
+            text = f"{formatter.money(abs(figure.value))} {GAP_WORDS[formatter.language][direction]}"
+            if direction == "level":
+                text = GAP_WORDS[formatter.language]["level"]
+            return escape(text) + marker
         if value.scale == "million":
             text = formatter.count(figure.value, "million", 1 if value.decimals is None else value.decimals)
         else:
             text = formatter.figure(figure, value.decimals)
         return escape(text) + marker
+    if isinstance(value, ChartRef):
+        if value.missing or value.draw is None:
+            raise FigureError(
+                f"the {value.key} chart cannot be drawn: {value.why}; handle the gap with "
+                f"{{% if charts.{value.key}.missing %}}"
+            )
+        if not value.drawn:
+            value.drawn.append(value.draw())
+        charts: list[Chart] = context["__charts__"]
+        charts.append(value.drawn[0])
+        return f"\n\n{chart_marker(len(charts) - 1)}\n\n"
     if isinstance(value, date):
         return escape(context["__formatter__"].date(value))
     return escape(str(value))
+
+
+def _gap(value: FigureRef) -> FigureRef:
+    return replace(value, gap_words=True)
+
+
+def _or_missing(value: FigureRef) -> FigureRef:
+    return replace(value, allow_missing=True)
 
 
 def _precision(value: FigureRef, decimals: int) -> FigureRef:
@@ -322,14 +402,25 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _template_error(name: str, error: Exception, context: dict[str, Any]) -> str:
-    """`letters/x.md:14: 'gvaa' is undefined; names available: ...`, from Jinja's rewritten traceback."""
-    line = getattr(error, "lineno", None)
+def _template_error(name: str, error: Exception, context: dict[str, Any], folder: Path) -> str:
+    """`letters/x.md:14: 'gvaa' is undefined; names available: ...`, from Jinja's rewritten traceback.
+
+    The place is the innermost template frame, so an error in an included file names that file."""
+    place, line = name, getattr(error, "lineno", None)
+    if getattr(error, "filename", None):
+        place = str(error.filename)  # type: ignore[attr-defined]
     if line is None:
-        frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == name]
-        line = frames[-1].lineno if frames else None
+        frames = [
+            f
+            for f in traceback.extract_tb(error.__traceback__)
+            if not f.filename.endswith(".py") and f.filename != "<template>"
+        ]
+        if frames:
+            place, line = frames[-1].filename, frames[-1].lineno
+    if Path(place).is_absolute() and Path(place).is_relative_to(folder):
+        place = str(Path(place).relative_to(folder))
     message = getattr(error, "message", None) or str(error)
     if isinstance(error, jinja2.UndefinedError):
         names = ", ".join(sorted(key for key in context if not key.startswith("__")))
         message += f"; names available: {names}"
-    return f"{name}:{line or '?'}: {message}"
+    return f"{place}:{line or '?'}: {message}"

@@ -52,6 +52,7 @@ MEASURES = {
 }
 assert tuple(MEASURES) == FIGURE_KEYS
 MEASURE_LABELS = {measure.name: measure.label.removesuffix(", 2017") for measure in MEASURES.values()}
+PUBLISHED = "As published."  # the method of a figure taken straight from its source
 RATES = ("gva_per_hour", "gva_per_filled_job")
 RANKED = ("population", "gva", "gva_per_hour", "gva_per_filled_job")
 
@@ -157,7 +158,7 @@ def _published(
         why = value.why if value and value.why else "not published in the sources of cities.yaml"
         return Figure(name, label, None, measure.unit, (), "Not available.", why_missing=why)
     source = campaign.source_of(key, value)
-    return Figure(name, label, value.value * measure.scale, measure.unit, (source,), "As published.")
+    return Figure(name, label, value.value * measure.scale, measure.unit, (source,), PUBLISHED)
 
 
 def _member_figure(campaign: Campaign, member: Member, key: str, measure: Measure) -> Figure:
@@ -279,6 +280,17 @@ def _comparisons(campaign: Campaign, book: FigureBook) -> None:
                 f"Share of the group's GVA, {member.name}",
                 book[f"{prefix}.gva"],
                 book["group.gva"],
+            )
+        )
+        book.add(
+            _combine(
+                f"{prefix}.gva_rest_of_group",
+                f"GVA of the other members, 2017 (all but {member.name})",
+                "gbp",
+                book["group.gva"],
+                book[f"{prefix}.gva"],
+                lambda whole, part: whole - part,
+                f"Collective GVA minus the GVA of {member.name}.",
             )
         )
 
@@ -435,7 +447,7 @@ def _uplift(campaign: Campaign, book: FigureBook) -> None:
             coverage,
         )
     )
-    book.add(
+    group_uplift = book.add(
         Figure(
             "group.uplift",
             f"Added by {projection.target_year} at the {benchmark_name} average",
@@ -446,6 +458,15 @@ def _uplift(campaign: Campaign, book: FigureBook) -> None:
             coverage,
         )
     )
+    for member in campaign.data.members:
+        book.add(
+            _ratio(
+                f"member.{member.slug}.uplift_share_of_group",
+                f"Share of the group's addition by {projection.target_year}, {member.name}",
+                book[f"member.{member.slug}.uplift"],
+                group_uplift,
+            )
+        )
 
 
 def _sources_of(figures: Iterable[Figure]) -> tuple[str, ...]:

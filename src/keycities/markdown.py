@@ -7,19 +7,22 @@ backslash-escaped, so a recipient named `**May**` prints with its asterisks.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from keycities.document import Block, Heading, ListBlock, PageBreak, Paragraph, Run, Table
+from keycities.document import Block, Chart, Heading, ListBlock, PageBreak, Paragraph, Run, Table
 
 # A source-note reference inside text: private-use characters that data can never contain (clean removes
 # them), so the marker survives Markdown untouched and cannot be forged.
 NOTE_OPEN, NOTE_CLOSE = "\ue000", "\ue001"
 NOTE = re.compile(f"{NOTE_OPEN}(\\d+){NOTE_CLOSE}")
+# A chart placed by a template: a paragraph of its own holding only this marker.
+CHART_OPEN, CHART_CLOSE = "\ue002", "\ue003"
+CHART = re.compile(f"{CHART_OPEN}(\\d+){CHART_CLOSE}")
 # Characters python-docx cannot store and WeasyPrint garbles, plus the note markers.
-UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff\ue000\ue001]")
+UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff\ue000-\ue003]")
 ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 _parser = MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -40,12 +43,17 @@ def note_marker(number: int) -> str:
     return f"{NOTE_OPEN}{number}{NOTE_CLOSE}"
 
 
-def to_blocks(markdown: str) -> tuple[Block, ...]:
-    """Parse filled-in Markdown into blocks: headings, paragraphs, lists, tables, quotes, page breaks."""
-    return tuple(_blocks(_parser.parse(markdown)))
+def chart_marker(index: int) -> str:
+    """The placeholder for chart `index` of a document, replaced by the chart itself."""
+    return f"{CHART_OPEN}{index}{CHART_CLOSE}"
 
 
-def _blocks(tokens: list[Token]) -> Iterator[Block]:
+def to_blocks(markdown: str, charts: Sequence[Chart] = ()) -> tuple[Block, ...]:
+    """Parse filled-in Markdown into blocks: headings, paragraphs, lists, tables, quotes, charts, breaks."""
+    return tuple(_blocks(_parser.parse(markdown), charts))
+
+
+def _blocks(tokens: list[Token], charts: Sequence[Chart]) -> Iterator[Block]:
     index = 0
     while index < len(tokens):
         token = tokens[index]
@@ -53,7 +61,8 @@ def _blocks(tokens: list[Token]) -> Iterator[Block]:
             yield Heading(min(int(token.tag[1]), 3), runs(tokens[index + 1]))
             index += 3
         elif token.type == "paragraph_open":
-            yield Paragraph(runs(tokens[index + 1]))
+            chart = CHART.fullmatch(tokens[index + 1].content.strip())
+            yield charts[int(chart.group(1))] if chart else Paragraph(runs(tokens[index + 1]))
             index += 3
         elif token.type in {"bullet_list_open", "ordered_list_open"}:
             end = _closing(tokens, index)

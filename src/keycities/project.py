@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from keycities.briefing import BriefingComposer
 from keycities.campaign import Campaign, load_campaign
 from keycities.compose import Composer
 from keycities.errors import DataError
 from keycities.figures import FigureBook, compute
 from keycities.letters import Letter, load_letters
+from keycities.local import load_local
 from keycities.recipients import Addressee, load_recipients
 
 T = TypeVar("T")
@@ -25,6 +27,7 @@ class Project:
     addressees: list[Addressee]
     letters: dict[str, Letter]
     composer: Composer
+    briefings: BriefingComposer
     warnings: list[str]
 
 
@@ -46,9 +49,11 @@ def load_project(folder: Path, strict: bool = False, recipients_file: Path | Non
     campaign = attempt(lambda: load_campaign(folder, strict))
     recipients = attempt(lambda: load_recipients(folder, strict, recipients_file))
     letters = attempt(lambda: load_letters(folder, strict))
-    if campaign is None or recipients is None or letters is None:
+    local = attempt(lambda: load_local(campaign, strict)) if campaign else None
+    if campaign is None or recipients is None or letters is None or local is None:
         raise DataError(problems, warnings)
     book = compute(campaign)
-    warnings = campaign.warnings + recipients[1] + letters[1]
+    warnings = campaign.warnings + recipients[1] + letters[1] + local[1]
     composer = Composer(campaign, book, letters[0])
-    return Project(folder, campaign, book, recipients[0], letters[0], composer, warnings)
+    briefings = BriefingComposer(composer, local[0])
+    return Project(folder, campaign, book, recipients[0], letters[0], composer, briefings, warnings)

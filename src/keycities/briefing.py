@@ -1,0 +1,194 @@
+"""A member's briefing pack: the briefing template filled with its figures, charts, asks and local content.
+
+The template is `templates/<slug>/briefing.md` when the member has one, else `templates/briefing.md`
+(`briefing.cy.md` for a Welsh pack). Charts are drawn only when a template places them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from keycities.charts import Bar, ChartImages, ranked_bars, share_bar
+from keycities.compose import ChartRef, Composed, Composer, SourceNotes
+from keycities.document import Chart, Document, Image
+from keycities.errors import ComposeError
+from keycities.figures import FigureBook
+from keycities.formatting import Formatter
+from keycities.local import LocalContent, LocalFront
+from keycities.markdown import clean
+
+Language = Literal["en-GB", "cy"]
+WORDS = {
+    "en-GB": {
+        "title": "{name}: briefing pack",
+        "subject": "{name} and the {group}: figures, asks and local priorities",
+        "notes": "Sources and method",
+        "productivity_caption": "GVA per filled job, 2017, members of the group",
+        "not_shown": "Not shown, for want of a figure: {names}.",
+        "share_caption": "{name}'s share of the group's GVA, 2017",
+        "others": "Other members",
+    },
+    "cy": {
+        "title": "{name}: pecyn briffio",
+        "subject": "{name} a'r {group}: ffigurau, gofynion a blaenoriaethau lleol",
+        "notes": "Ffynonellau a dull",
+        "productivity_caption": "GVA fesul swydd wedi'i llenwi, 2017, aelodau'r grŵp",
+        "not_shown": "Heb eu dangos, am nad oes ffigur: {names}.",
+        "share_caption": "Cyfran {name} o GVA y grŵp, 2017",
+        "others": "Aelodau eraill",
+    },
+}
+
+
+class BriefingComposer:
+    """Composes briefing packs, sharing the letter composer's sandboxed environment and figures."""
+
+    def __init__(self, composer: Composer, local: dict[tuple[str, str], LocalContent]) -> None:
+        self.composer, self.local = composer, local
+        self.campaign = composer.campaign
+        for content in local.values():
+            composer.add_template(content.template_name, content.text)
+
+    def languages(self, slug: str) -> list[Language]:
+        """English always; Welsh too when the member supplies its Welsh text."""
+        welsh: list[Language] = ["cy"] if (slug, "cy") in self.local else []
+        return ["en-GB", *welsh]
+
+    def template_names(self, slug: str, language: Language) -> list[str]:
+        """The member's own template first, then the default."""
+        suffix = ".cy" if language == "cy" else ""
+        return [f"{slug}/briefing{suffix}.md", f"briefing{suffix}.md"]
+
+    def briefing(self, slug: str, language: Language) -> Composed:
+        """The pack for one member in one language."""
+        campaign, composer = self.campaign, self.composer
+        member = campaign.members[slug]
+        group = campaign.data.group
+        formatter = Formatter(group.money_style, language)
+        notes = SourceNotes(campaign, formatter)
+        words = WORDS[language]
+        local = self.local.get((slug, language))
+        charts: list[Chart] = []
+        book = composer.book
+        benchmark = campaign.data.projection.benchmark
+        context = composer.context(formatter, notes) | {
+            "member": member.model_dump(exclude={"figures", "constituents"}),
+            "m": composer.figure_tree["member"][slug],
+            "g": composer.figure_tree["group"],
+            "e": composer.figure_tree["comparator"][benchmark],
+            "local": (local.front if local else LocalFront()).model_dump(),
+            "local_template": local.template_name if local else None,
+            "pack_asks": self._asks(local),
+            "date": formatter.date(campaign.data.briefing.date),
+            "charts": {
+                "productivity": ChartRef(
+                    "productivity", lambda: self._productivity(slug, book, formatter, words)
+                ),
+                "gva_share": self._share_ref(slug, book, formatter, words),
+            },
+            "__charts__": charts,
+        }
+        blocks = composer.render_first(self.template_names(slug, language), context)
+        blocks += notes.blocks(words["notes"])
+        partner_logo = None
+        if local and local.front.logo:
+            partner_logo = composer.image(local.front.logo, f"{member.council} logo", 45)
+        name = clean(member.name)
+        document = Document(
+            kind="briefing",
+            title=words["title"].format(name=name),
+            author=group.name,
+            subject=words["subject"].format(name=name, group=group.name),
+            language=language,
+            created=campaign.data.briefing.date,
+            letterhead=composer.letterhead(partner_logo),
+            blocks=blocks,
+            footer=f"{group.name}: {words['title'].format(name=name)}",
+            keywords=("briefing", slug, language),
+        )
+        return Composed(document, tuple(notes.figures))
+
+    def _asks(self, local: LocalContent | None) -> list[dict[str, Any]]:
+        asks = []
+        for ask in self.campaign.data.asks:
+            own = local.front.asks.get(ask.key) if local else None
+            entry = ask.model_dump() | {"points": own.points if own else []}
+            if own and own.title:
+                entry["title"] = own.title
+            if own and own.text:
+                entry["text"] = own.text
+            asks.append(entry)
+        return asks
+
+    def _productivity(
+        self, slug: str, book: FigureBook, formatter: Formatter, words: dict[str, str]
+    ) -> Chart:
+        members = self.campaign.data.members
+        benchmark = self.campaign.comparators[self.campaign.data.projection.benchmark]
+        england = book[f"comparator.{benchmark.key}.gva_per_filled_job"]
+        bars, absent = [], []
+        for member in members:
+            figure = book[f"member.{member.slug}.gva_per_filled_job"]
+            if figure.value is None:
+                absent.append(member.name)
+            else:
+                bars.append(Bar(member.name, figure.value, formatter.figure(figure)))
+        if england.value is None:
+            raise ComposeError(f"the productivity chart needs {england.label}, which is missing")
+        me = self.campaign.members[slug]
+        images = ranked_bars(
+            bars,
+            me.name,
+            Bar(benchmark.name, england.value, formatter.figure(england)),
+            words["productivity_caption"],
+            formatter.money,
+        )
+        own = book[f"member.{slug}.gva_per_filled_job"]
+        if own.value is None:
+            where = f"{me.name} has no figure and is not shown ({own.why_missing})."
+        else:
+            rank = formatter.figure(book[f"member.{slug}.gva_per_filled_job_rank"])
+            where = f"{me.name}, highlighted, is {rank} at {formatter.figure(own)}."
+        alt = (
+            f"Bar chart of GVA per filled job in 2017 for the {len(bars)} members with a figure, from "
+            f"highest to lowest, with the {benchmark.name} average of {formatter.figure(england)} marked "
+            f"by a line. {where}"
+        )
+        caption = (
+            words["productivity_caption"]
+            + ". "
+            + (words["not_shown"].format(names=", ".join(absent)) if absent else "")
+        )
+        return _chart(images, alt, caption.strip())
+
+    def _share_ref(
+        self, slug: str, book: FigureBook, formatter: Formatter, words: dict[str, str]
+    ) -> ChartRef:
+        own, rest = book[f"member.{slug}.gva"], book[f"member.{slug}.gva_rest_of_group"]
+        if own.value is None or rest.value is None:
+            return ChartRef("gva_share", None, missing=True, why=own.why_missing or rest.why_missing or "")
+        name = self.campaign.members[slug].name
+        share = formatter.figure(book[f"member.{slug}.gva_share_of_group"])
+        total = formatter.figure(book["group.gva"])
+
+        def draw() -> Chart:
+            assert own.value is not None and rest.value is not None
+            images = share_bar(
+                Bar(name, own.value, formatter.figure(own)),
+                Bar(words["others"], rest.value, formatter.figure(rest)),
+            )
+            alt = (
+                f"Bar showing the group's GVA in 2017, {total}, split into {name}'s {formatter.figure(own)} "
+                f"({share}) and the other members' {formatter.figure(rest)}."
+            )
+            return _chart(images, alt, words["share_caption"].format(name=name))
+
+        return ChartRef("gva_share", draw)
+
+
+def _chart(images: ChartImages, alt: str, caption: str) -> Chart:
+    return Chart(
+        svg=Image(images.svg, "image/svg+xml", clean(alt), images.width_mm),
+        png=Image(images.png, "image/png", clean(alt), images.width_mm),
+        caption=clean(caption),
+    )
