@@ -113,10 +113,9 @@ class BriefingComposer:
         for ask in self.campaign.data.asks:
             own = local.front.asks.get(ask.key) if local else None
             entry = ask.model_dump() | {"points": own.points if own else []}
-            if own and own.title:
-                entry["title"] = own.title
-            if own and own.text:
-                entry["text"] = own.text
+            for key in ("title", "summary", "text"):
+                if own and getattr(own, key):
+                    entry[key] = getattr(own, key)
             asks.append(entry)
         return asks
 

@@ -114,6 +114,8 @@ class Member(Model):
     slug: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     name: str
     council: str
+    name_cy: str | None = None  # the Welsh name, for a Welsh-language pack
+    council_cy: str | None = None
     ons_code: str
     type: str
     nation: Literal["England", "Wales"]

@@ -23,13 +23,13 @@ LANGUAGES: tuple[Literal["en-GB", "cy"], ...] = ("en-GB", "cy")
 class LocalAsk(Model):
     points: list[str] = Field(default_factory=list)  # the member's own points under this ask
     title: str | None = None  # the ask in this pack's language, when not English
+    summary: str | None = None
     text: str | None = None
 
 
 class Quote(Model):
     text: str
-    name: str
-    role: str
+    by: str  # who said it: a name, or an office
 
 
 class LocalContact(Model):
