@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -19,9 +18,8 @@ from typing import Any, Literal
 
 from keycities import __version__
 from keycities.compose import Composed
-from keycities.document import Document
 from keycities.errors import BuildError, KeyCitiesError
-from keycities.figures import Figure
+from keycities.figures import Figure, reconcile
 from keycities.formatting import Formatter
 from keycities.letters import select
 from keycities.output import (
@@ -34,11 +32,12 @@ from keycities.output import (
     write_manifest,
 )
 from keycities.project import Project
+from keycities.proof import proof_page
 from keycities.recipients import Addressee, stale_warning
+from keycities.render.workers import Format, asset_folders, render_all, renderer
+from keycities.report import claim_warnings
 
-Format = Literal["pdf", "docx"]
 FORMATS: tuple[Format, ...] = ("pdf", "docx")
-PACKAGE_ASSETS = Path(__file__).parent / "assets"
 
 
 @dataclass(frozen=True)
@@ -95,14 +94,14 @@ def plan_letters(project: Project, selection: Selection) -> list[Job]:
         raise BuildError(
             f"no letter named '{selection.letter}'; letters: {', '.join(sorted(project.letters))}"
         )
-    common = inputs_hash(project.folder, ["cities.yaml"])
+    common = common_hash(project.folder)
     jobs = []
     for name, letter in sorted(project.letters.items()):
         if selection.letter and name != selection.letter:
             continue
         sources = [str(letter.body.file), *(str(body.file) for body in letter.variant_bodies.values())]
         layout = [f"templates/{letter.front.template.css}", f"templates/{letter.front.template.docx}"]
-        letter_hash = inputs_hash(project.folder, sources + layout)
+        letter_hash = inputs_hash(project.folder, sources)
         chosen = select(letter, project.addressees)
         if selection.recipient:
             chosen = [addressee for addressee in chosen if addressee.record.id == selection.recipient]
@@ -141,16 +140,7 @@ def plan_briefings(project: Project, selection: Selection) -> list[Job]:
     """A job per member and language (Welsh too where the member supplies Welsh text)."""
     if selection.city and selection.city not in project.campaign.members:
         raise BuildError(f"no member '{selection.city}'; members: {', '.join(project.campaign.members)}")
-    common = inputs_hash(
-        project.folder,
-        [
-            "cities.yaml",
-            "templates/briefing.md",
-            "templates/briefing.cy.md",
-            "templates/print.css",
-            "templates/reference.docx",
-        ],
-    )
+    common = common_hash(project.folder)
     jobs = []
     for slug in project.campaign.members:
         if selection.city and slug != selection.city:
@@ -196,12 +186,19 @@ def _unverified(addressee: Addressee) -> str | None:
 
 
 def inputs_hash(folder: Path, relative_files: Iterable[str]) -> str:
-    """A hash of the named project files, the project's assets, the package's assets and the version."""
+    """A hash of the named project files (a missing file hashes as empty)."""
+    digest = hashlib.sha256()
+    for relative in sorted(set(relative_files)):
+        digest.update(relative.encode() + b"\0" + _read(folder / relative) + b"\0")
+    return digest.hexdigest()
+
+
+def common_hash(folder: Path) -> str:
+    """What every document depends on: cities.yaml, every template and asset (the package's fonts too),
+    and the tool's version."""
     digest = hashlib.sha256(__version__.encode())
-    files = sorted(set(relative_files))
-    for relative in files:
-        digest.update(relative.encode() + b"\0" + (_read(folder / relative)) + b"\0")
-    for root in (folder / "assets", PACKAGE_ASSETS):
+    digest.update(_read(folder / "cities.yaml"))
+    for root in asset_folders(folder):
         for path in sorted(root.rglob("*")) if root.is_dir() else []:
             if path.is_file():
                 digest.update(str(path.relative_to(root)).encode() + b"\0" + _read(path) + b"\0")
@@ -227,8 +224,10 @@ def build(
     workers: int,
     force: bool = False,
     progress: Progress | None = None,
+    combined: bool = False,
 ) -> BuildReport:
-    """Build the jobs into `out`, skipping unchanged ones; the manifest is written last."""
+    """Build the jobs into `out`, skipping unchanged ones; then the combined files, the proof page and,
+    last, the manifest."""
     started = time.perf_counter()
     report = BuildReport()
     out.mkdir(parents=True, exist_ok=True)
@@ -249,7 +248,7 @@ def build(
 
         for job in jobs:
             report.warnings += job.warnings
-            kept = None if force else _unchanged(job, formats, previous, out)
+            kept = None if force else _unchanged(job.key, _paths(job, formats), previous, out)
             if kept is not None:
                 entries.update(kept)
                 finished(job, "skipped")
@@ -258,7 +257,9 @@ def build(
                 pending.append((job, job.compose()))
             except KeyCitiesError as error:
                 finished(job, "failed", str(error))
-        for job, composed, result in _render_all(pending, formats, workers, project.folder):
+        work = [(composed.document, job.css, job.reference) for job, composed in pending]
+        for index, result in render_all(work, formats, workers, asset_folders(project.folder)):
+            job, composed = pending[index]
             if isinstance(result, str):
                 finished(job, "failed", result)
                 continue
@@ -266,20 +267,76 @@ def build(
             for file_format, (data, pages) in result.items():
                 relative = job.relative_path(file_format)
                 write_atomic(out / relative, data)
-                entries[relative] = _entry(
-                    job, composed, file_format, relative, data, pages, built_at, project
-                )
+                entries[relative] = _entry(job, composed, file_format, data, pages, built_at, project)
             finished(job, "built")
-        kept_elsewhere = {
+        if combined:
+            _combine(project, jobs, formats, previous, entries, report, out, force)
+        current = {path for job in jobs for path in _paths(job, formats)}
+        others = {
             path: entry
             for path, entry in previous.items()
-            if path not in entries
-            and path not in {p for job in jobs for p in _paths(job, FORMATS)}
-            and (out / path).exists()
+            if path not in entries and path not in current and (out / path).exists()
         }
+        entries = others | entries
+        formatter = Formatter(project.campaign.data.group.money_style)
+        claims = claim_warnings(project.campaign, reconcile(project.campaign, project.book), formatter)
+        title = f"{project.campaign.data.group.name}: documents to check"
+        page = proof_page(entries.values(), sorted(set(report.warnings)) + claims, title)
+        write_atomic(out / "index.html", page.encode())
         report.seconds = time.perf_counter() - started
-        write_manifest(out, kept_elsewhere | entries, {"version": __version__})
+        write_manifest(out, entries, {"version": __version__, "seconds": round(report.seconds, 2)})
     return report
+
+
+def _combine(
+    project: Project,
+    jobs: list[Job],
+    formats: Sequence[Format],
+    previous: dict[str, ManifestEntry],
+    entries: dict[str, ManifestEntry],
+    report: BuildReport,
+    out: Path,
+    force: bool,
+) -> None:
+    """For each letter, one file per format with every recipient's letter, each from a new page."""
+    by_letter: dict[str, list[Job]] = {}
+    for job in jobs:
+        if job.kind == "letter":
+            by_letter.setdefault(job.collection, []).append(job)
+    for name, letter_jobs in by_letter.items():
+        key = _digest(*(job.key for job in letter_jobs))
+        paths = [f"letters/{name}.{file_format}" for file_format in formats]
+        kept = None if force else _unchanged(key, paths, previous, out)
+        if kept is not None:
+            entries.update(kept)
+            report.skipped.append(f"{name} (combined)")
+            continue
+        try:
+            documents = [job.compose().document for job in letter_jobs]
+            built_at = datetime.now(UTC).isoformat(timespec="seconds")
+            for file_format, path in zip(formats, paths, strict=True):
+                data = renderer(
+                    file_format, letter_jobs[0].css, letter_jobs[0].reference, asset_folders(project.folder)
+                ).render_combined(documents)
+                write_atomic(out / path, data)
+                entries[path] = {
+                    "path": path,
+                    "kind": "combined",
+                    "collection": name,
+                    "target": "all recipients",
+                    "format": file_format,
+                    "title": f"{name}: {len(documents)} letters",
+                    "sha256": sha256(data),
+                    "bytes": len(data),
+                    "pages": None,
+                    "inputs": key,
+                    "built": built_at,
+                    "figures": [],
+                    "warnings": [],
+                }
+            report.built.append(f"{name} (combined)")
+        except KeyCitiesError as error:
+            report.failed.append((f"{name} (combined)", str(error)))
 
 
 def _paths(job: Job, formats: Iterable[Format]) -> list[str]:
@@ -287,13 +344,13 @@ def _paths(job: Job, formats: Iterable[Format]) -> list[str]:
 
 
 def _unchanged(
-    job: Job, formats: Sequence[Format], previous: dict[str, ManifestEntry], out: Path
+    key: str, paths: list[str], previous: dict[str, ManifestEntry], out: Path
 ) -> dict[str, ManifestEntry] | None:
     """The previous entries when every output exists, is as recorded, and was built from the same inputs."""
     kept = {}
-    for path in _paths(job, formats):
+    for path in paths:
         entry = previous.get(path)
-        if entry is None or entry.get("inputs") != job.key or file_sha256(out / path) != entry.get("sha256"):
+        if entry is None or entry.get("inputs") != key or file_sha256(out / path) != entry.get("sha256"):
             return None
         kept[path] = entry
     return kept
@@ -303,15 +360,19 @@ def _entry(
     job: Job,
     composed: Composed,
     file_format: Format,
-    relative: str,
     data: bytes,
     pages: int | None,
     built_at: str,
     project: Project,
 ) -> ManifestEntry:
     formatter = Formatter(project.campaign.data.group.money_style)
+    missing = [
+        f"{figure.label}: not available ({figure.why_missing})"
+        for figure in composed.figures
+        if figure.value is None
+    ]
     return {
-        "path": relative,
+        "path": job.relative_path(file_format),
         "kind": job.kind,
         "collection": job.collection,
         "target": job.target,
@@ -325,7 +386,7 @@ def _entry(
         "built": built_at,
         **dict(job.details),
         "figures": [_figure_record(figure, formatter) for figure in composed.figures],
-        "warnings": list(job.warnings),
+        "warnings": [*job.warnings, *missing],
     }
 
 
@@ -338,59 +399,3 @@ def _figure_record(figure: Figure, formatter: Formatter) -> dict[str, Any]:
         "sources": list(figure.sources),
         "coverage": str(figure.coverage) if figure.coverage else None,
     }
-
-
-RenderResult = dict[Format, tuple[bytes, int | None]] | str
-_renderers: dict[tuple[str, Path], Any] = {}  # per process: fonts and stylesheets parsed once
-
-
-def render_document(
-    document: Document, css: Path, reference: Path, formats: Sequence[Format], asset_dirs: tuple[Path, ...]
-) -> RenderResult:
-    """Render one document to each format, reusing this process's renderers; an error comes back as text."""
-    from keycities.render.docx import DocxRenderer
-    from keycities.render.pdf import PdfRenderer
-
-    result: dict[Format, tuple[bytes, int | None]] = {}
-    try:
-        for file_format in formats:
-            if file_format == "pdf":
-                pdf = _renderers.get(("pdf", css))
-                if pdf is None:
-                    pdf = _renderers[("pdf", css)] = PdfRenderer(asset_dirs, css)
-                result["pdf"] = pdf.render_with_pages(document)
-            else:
-                word = _renderers.get(("docx", reference))
-                if word is None:
-                    word = _renderers[("docx", reference)] = DocxRenderer(reference)
-                result["docx"] = (word.render(document), None)
-    except KeyCitiesError as error:
-        return str(error)
-    return result
-
-
-def asset_folders(project_folder: Path) -> tuple[Path, ...]:
-    """The folders a renderer may read: the package's assets, the project's templates and assets."""
-    return (PACKAGE_ASSETS, project_folder / "templates", project_folder / "assets")
-
-
-def _render_all(
-    pending: list[tuple[Job, Composed]], formats: Sequence[Format], workers: int, project_folder: Path
-) -> Iterator[tuple[Job, Composed, RenderResult]]:
-    """Render every pending document, in worker processes when there is more than one worker."""
-    assets = asset_folders(project_folder)
-    if workers <= 1 or len(pending) <= 1:
-        for job, composed in pending:
-            yield job, composed, render_document(composed.document, job.css, job.reference, formats, assets)
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {
-            pool.submit(render_document, composed.document, job.css, job.reference, tuple(formats), assets): (
-                job,
-                composed,
-            )
-            for job, composed in pending
-        }
-        for future in as_completed(futures):
-            job, composed = futures[future]
-            yield job, composed, future.result()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from pathlib import Path
@@ -39,6 +40,7 @@ CLAIMABLE_FIGURES = (
     "group.uplift",
     "group.uplift_per_year",
 )
+CLAIM_COMPARATORS = {"group.gva_ratio_to_scotland": "scotland"}  # figures that need a comparator
 ONS_CODE = re.compile(r"^[EWSN]\d{8}$")
 
 
@@ -78,7 +80,7 @@ class FigureValue(Model):
     @field_validator("value")
     @classmethod
     def _positive(cls, value: float | None) -> float | None:
-        if value is not None and value <= 0:
+        if value is not None and (not math.isfinite(value) or value <= 0):
             raise ValueError(f"must be more than 0, got {value:g}; use null when the figure does not exist")
         return value
 
@@ -251,6 +253,7 @@ def _cross_check(located: Located) -> list[str]:
     problems += check_unique(located, members, "ons_code", ("members",))
     problems += check_unique(located, asks, "key", ("asks",))
     problems += check_unique(located, claims, "key", ("claims",))
+    problems += check_unique(located, _items(data, "comparators"), "key", ("comparators",))
     for key, source in figure_sources.items():
         if key not in FIGURE_KEYS:
             problems.append(
@@ -292,6 +295,12 @@ def _cross_check(located: Located) -> list[str]:
             problems.append(
                 f"{located.where(('claims', index, 'figure'))}: unknown figure '{claim['figure']}'; "
                 f"claims can be checked against: {', '.join(CLAIMABLE_FIGURES)}"
+            )
+        needed = CLAIM_COMPARATORS.get(str(claim.get("figure")))
+        if needed and needed not in {item.get("key") for _, item in _items(data, "comparators")}:
+            problems.append(
+                f"{located.where(('claims', index, 'figure'))}: {claim['figure']} needs a comparator with "
+                f"key '{needed}'; add it under comparators"
             )
         if claim.get("published") is None and claim.get("holds_between") is None:
             problems.append(

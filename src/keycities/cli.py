@@ -50,22 +50,30 @@ def _warn(warnings: list[str]) -> None:
         click.echo(f"warning: {warning}", err=True)
 
 
-@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=Commands, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, prog_name="keycities")
-def cli() -> None:
-    """Letters and briefing packs for the Key Cities Group, every figure traced to its source."""
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Letters and briefing packs for the Key Cities Group, every figure traced to its source.
+
+    With no command, builds every document (the same as `build`)."""
+    if ctx.invoked_subcommand is None:
+        build.main(args=[], prog_name=ctx.info_name, standalone_mode=False)
 
 
 @cli.command()
 @project_option
 @strict_option
 @click.option("--sources", "show_sources", is_flag=True, help="Also list every source with its address.")
-def check(project: Path, strict: bool, show_sources: bool) -> None:
+@click.option("--list", "list_figures", is_flag=True, help="Also list every figure's name, for templates.")
+def check(project: Path, strict: bool, show_sources: bool, list_figures: bool) -> None:
     """Validate the data and show the headline figures and the published claims against them."""
     from keycities.campaign import load_campaign
     from keycities.figures import compute, reconcile
     from keycities.formatting import Formatter
-    from keycities.report import claim_warnings, claims_table, headline_table, sources_table
+    from keycities.report import claim_warnings, claims_table, figure_list, headline_table, sources_table
 
     campaign = load_campaign(project, strict=strict)
     _warn(campaign.warnings)
@@ -79,6 +87,9 @@ def check(project: Path, strict: bool, show_sources: bool) -> None:
     if show_sources:
         click.echo("\nSources\n")
         click.echo(sources_table(campaign))
+    if list_figures:
+        click.echo("\nFigures (in templates: {{ figures.<name> }})\n")
+        click.echo(figure_list(book, formatter))
     _warn(claim_warnings(campaign, results, formatter))
     click.echo(f"\n{len(campaign.members)} members valid; {len(book.figures)} figures computed.")
 
@@ -182,8 +193,56 @@ def preview(project: Path, letter: str, recipient: str, out: Path | None) -> Non
     click.echo(write_preview(loaded, letter, recipient, out or project / "out"))
 
 
+@cli.command()
+@project_option
+@strict_option
+@click.option("--letter", help="Only this letter (its file name in letters/, without .md).")
+@click.option("--recipient", help="Only this recipient id.")
+@click.option("--city", help="Only this member's briefing pack (its slug).")
+@recipients_option
+@format_option
+@out_option
+@jobs_option
+@force_option
+@click.option(
+    "--combined", is_flag=True, help="Also one file per letter with every recipient's letter, to print."
+)
+def build(
+    project: Path,
+    strict: bool,
+    letter: str | None,
+    recipient: str | None,
+    city: str | None,
+    recipients: Path | None,
+    formats: tuple[str, ...],
+    out: Path | None,
+    jobs: int | None,
+    force: bool,
+    combined: bool,
+) -> None:
+    """Build every document: each letter for each recipient, each member's pack, then out/index.html."""
+    from keycities.build import Selection, plan_briefings, plan_letters
+    from keycities.project import load_project
+
+    loaded = load_project(project, strict, recipients)
+    _warn(loaded.warnings)
+    selection = Selection(letter=letter, recipient=recipient, city=city)
+    planned = []
+    if not city:
+        planned += plan_letters(loaded, selection)
+    if not (letter or recipient):
+        planned += plan_briefings(loaded, selection)
+    _run_build(loaded, planned, out, formats, jobs, force, combined)
+
+
 def _run_build(
-    project: Any, planned: Any, out: Path | None, formats: tuple[str, ...], jobs: int | None, force: bool
+    project: Any,
+    planned: Any,
+    out: Path | None,
+    formats: tuple[str, ...],
+    jobs: int | None,
+    force: bool,
+    combined: bool = False,
 ) -> None:
     """Build planned documents with a progress display, then print the summary; failures exit 1."""
     import os
@@ -202,6 +261,7 @@ def _run_build(
             jobs or os.cpu_count() or 1,
             force,
             display.update,
+            combined,
         )
     _warn(sorted(set(report.warnings)))
     for document, reason in report.failed:
@@ -215,6 +275,73 @@ def _run_build(
             f"{len(report.failed)} document(s) failed; their previous outputs were kept. Fix the "
             "problems above and run again: unchanged documents will be skipped"
         )
+
+
+@cli.command()
+@project_option
+@strict_option
+@out_option
+@click.option("--send", is_flag=True, help="Send through the SMTP server in mail.yaml  [default: a dry run]")
+@click.option("--limit", type=click.IntRange(min=1), help="Send at most this many messages.")
+@click.option("--letter", help="Only this letter (its file name in letters/, without .md).")
+@click.option(
+    "--attach", type=click.Choice(["docx"]), multiple=True, help="Also attach the Word file (the PDF is)."
+)
+@click.option("--rate", help="At most this many messages: N/s, N/min or N/h  [default: rate in mail.yaml]")
+@click.option("--status", is_flag=True, help="Summarise the ledger of messages sent from the output folder.")
+@click.option(
+    "--export", type=click.Path(dir_okay=False, path_type=Path), help="Write the ledger to this CSV file."
+)
+@click.option("--confirm-sent", type=int, metavar="ID", help="Record that message ID, left sending, arrived.")
+@click.option(
+    "--confirm-unsent", type=int, metavar="ID", help="Record that message ID, left sending, did not arrive."
+)
+def mail(
+    project: Path,
+    strict: bool,
+    out: Path | None,
+    send: bool,
+    limit: int | None,
+    letter: str | None,
+    attach: tuple[str, ...],
+    rate: str | None,
+    status: bool,
+    export: Path | None,
+    confirm_sent: int | None,
+    confirm_unsent: int | None,
+) -> None:
+    """Email each built letter to its recipient, once; writes .eml files to <out>/outbox/ unless --send."""
+    from keycities import ledger
+    from keycities.errors import MailError
+    from keycities.mail import MailOptions, mail_letters
+
+    folder = out or project / "out"
+    confirm = confirm_sent if confirm_sent is not None else confirm_unsent
+    given = {"--status": status, "--export": export, "--send": send, "--confirm-sent": confirm_sent}
+    chosen = [name for name, value in (given | {"--confirm-unsent": confirm_unsent}).items() if value]
+    if len(chosen) > 1:
+        raise click.UsageError(f"{' and '.join(chosen)} cannot be combined; give one")
+    if status:
+        click.echo("\n".join(ledger.status_lines(folder)))
+    elif export:
+        click.echo(f"{ledger.export_csv(folder, export)} messages written to {export}")
+    elif confirm is not None:
+        row = ledger.confirm(folder, confirm, was_sent=confirm_sent is not None)
+        click.echo(f"{row.label} <{row.email}>: now {row.outcome}")
+    else:
+        options = MailOptions(send, limit, letter, "docx" in attach, rate, strict)
+        report = mail_letters(
+            project,
+            folder,
+            options,
+            lambda line, problem: click.echo(line, err=problem),
+            prompt=lambda text: str(click.prompt(text, hide_input=True)),
+        )
+        click.echo(report.summary())
+        if report.counts["held back by --limit"]:
+            click.echo("Run the same command again to send the next ones.")
+        if report.unsent:
+            raise MailError(report.hint())
 
 
 def main() -> None:

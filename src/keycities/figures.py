@@ -6,6 +6,7 @@ reason); totals say how many members they cover and never count a gap as zero.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -310,6 +311,8 @@ def _combine(
     operation: Callable[[float, float], float],
     method: str,
 ) -> Figure:
+    if second.value == 0 and unit == "ratio":
+        return Figure(name, label, None, unit, (), "Not available.", why_missing=f"{second.label} is zero")
     if first.value is None or second.value is None:
         gap = first if first.value is None else second
         return Figure(
@@ -511,7 +514,7 @@ def reconcile(campaign: Campaign, book: FigureBook) -> list[Reconciliation]:
         else:
             assert claim.published is not None  # load_campaign refuses a claim with neither
             rounding = claim.rounding or 1.0
-            matches = round(figure.value / rounding) * rounding == claim.published
+            matches = math.isclose(round(figure.value / rounding) * rounding, claim.published, rel_tol=1e-9)
             difference = figure.value - claim.published
             results.append(
                 Reconciliation(

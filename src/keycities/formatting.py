@@ -60,8 +60,11 @@ class Formatter:
     language: Language = "en-GB"
 
     def number(self, value: float, decimals: int = 0) -> str:
-        """`6,400,797`; `93.3` with decimals=1. Negative numbers take a minus sign."""
-        return f"{value:,.{decimals}f}".replace("-", MINUS)
+        """`6,400,797`; `93.3` with decimals=1. Negative numbers take a minus sign; -0 is 0."""
+        text = f"{value:,.{decimals}f}"
+        if text.startswith("-") and not text.strip("-0.,"):
+            text = text[1:]
+        return text.replace("-", MINUS)
 
     def count(self, value: float, scale: Literal["million"] | None = None, decimals: int = 1) -> str:
         """A count of people or things: `6,400,797`, or `6.4 million` with scale="million"."""
@@ -71,16 +74,24 @@ class Formatter:
 
     def money(self, value: float, decimals: int | None = None) -> str:
         """`£137.2bn` (or `£137.2 billion`), `£56,196`, `£34.80`: pence only for small amounts with pence."""
-        sign, value = (MINUS if value < 0 else ""), abs(value)
-        for divisor, suffix, word in LARGE[self.language]:
-            if value >= divisor:
-                scaled = self.number(value / divisor, 1 if decimals is None else decimals)
-                return (
-                    f"{sign}£{scaled}{suffix}" if self.money_style == "house" else f"{sign}£{scaled} {word}"
-                )
+        negative, value = value < 0, abs(value)
+        places = 1 if decimals is None else decimals
+        units = LARGE[self.language]
+        # The largest unit the amount reaches, moved up when rounding would show 1,000 of it:
+        # 999.96 million is £1.0bn, not £1,000.0m; 999,999.60 is £1.0m, not £1,000,000.
+        index = next((i for i, unit in enumerate(units) if value >= unit[0]), len(units))
+        if index == len(units) and round(value) >= units[-1][0]:
+            index -= 1
+        elif 0 < index < len(units) and round(value / units[index][0], places) >= 1000:
+            index -= 1
+        if index < len(units):
+            divisor, suffix, word = units[index]
+            scaled = self.number(value / divisor, places)
+            text = f"£{scaled}{suffix}" if self.money_style == "house" else f"£{scaled} {word}"
+            return _signed(text, negative)
         if decimals is None:
             decimals = 2 if value < 1000 and round(value, 2) != round(value) else 0
-        return f"{sign}£{self.number(value, decimals)}"
+        return _signed(f"£{self.number(value, decimals)}", negative)
 
     def percent(self, ratio: float, decimals: int = 1) -> str:
         """`98.8%` from the ratio 0.988."""
@@ -113,6 +124,11 @@ class Formatter:
         if figure.unit == "rank":
             return self.rank(value, figure.coverage.covered if figure.coverage else 0)
         return self.number(value, decimals or 0)
+
+
+def _signed(text: str, negative: bool) -> str:
+    """A minus sign before a negative amount, unless it rounds to nothing."""
+    return f"{MINUS}{text}" if negative and any(digit in "123456789" for digit in text) else text
 
 
 def _english_ordinal(number: int) -> str:

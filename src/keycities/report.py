@@ -25,7 +25,7 @@ HEADLINES = (
 def headline_table(book: FigureBook, formatter: Formatter) -> str:
     """Each headline figure with its value, coverage and sources."""
     rows = [("Figure", "Value", "Coverage", "Sources")]
-    for name in HEADLINES:
+    for name in (name for name in HEADLINES if name in book):
         figure = book[name]
         value = "missing" if figure.value is None else _value(figure, formatter)
         rows.append(
@@ -67,6 +67,14 @@ def claim_warnings(campaign: Campaign, results: list[Reconciliation], formatter:
                 f"{result.claim.source}); update the claim or note the vintage it used"
             )
     return warnings
+
+
+def figure_list(book: FigureBook, formatter: Formatter) -> str:
+    """Every figure's name, label and value, for people writing templates."""
+    rows = [("Name", "Label", "Value")]
+    for name, figure in book.figures.items():
+        rows.append((name, figure.label, "missing" if figure.value is None else formatter.figure(figure)))
+    return _table(rows)
 
 
 def sources_table(campaign: Campaign) -> str:

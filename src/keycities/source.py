@@ -27,6 +27,7 @@ class Located:
     file: Path
     data: Any
     lines: dict[PathKey, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # found while reading: repeated keys
 
     def line(self, path: PathKey) -> int:
         """The line of `path`, or of its nearest ancestor that has one."""
@@ -75,20 +76,29 @@ def parse_yaml(text: str, file: Path, first_line: int = 1) -> Located:
         raise DataError([f"{file.name}:{place}: invalid YAML: {problem}"]) from None
     located = Located(file, data)
     if node is not None:
-        _record_lines(node, (), located.lines, first_line - 1)
+        _record_lines(node, (), located, first_line - 1)
     return located
 
 
-def _record_lines(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], offset: int) -> None:
+def _record_lines(node: yaml.Node, path: PathKey, located: Located, offset: int) -> None:
+    lines = located.lines
     lines.setdefault(path, node.start_mark.line + 1 + offset)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = str(key_node.value)
-            lines[(*path, key)] = key_node.start_mark.line + 1 + offset
-            _record_lines(value_node, (*path, key), lines, offset)
+            line = key_node.start_mark.line + 1 + offset
+            if (*path, key) in lines:
+                # YAML keeps the last of repeated keys without a word: a silent overwrite of data.
+                located.problems.append(
+                    f"{located.file.name}:{line}: {dotted((*path, key))}: duplicate key '{key}' (first on line "
+                    f"{lines[(*path, key)]}); keep one"
+                )
+                continue
+            lines[(*path, key)] = line
+            _record_lines(value_node, (*path, key), located, offset)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _record_lines(item, (*path, index), lines, offset)
+            _record_lines(item, (*path, index), located, offset)
 
 
 def validate(model: type[ModelT], located: Located) -> tuple[ModelT | None, list[str], list[str]]:
@@ -103,8 +113,12 @@ def validate(model: type[ModelT], located: Located) -> tuple[ModelT | None, list
         result = model.model_validate(located.data)
     except ValidationError as error:
         errors = [_describe(located, problem) for problem in error.errors(include_url=False)]
-        return None, errors, list(unknown_keys(located, model, located.data))
-    return result, [], list(unknown_keys(located, model, located.data))
+        return None, located.problems + errors, list(unknown_keys(located, model, located.data))
+    return (
+        (None if located.problems else result),
+        located.problems,
+        list(unknown_keys(located, model, located.data)),
+    )
 
 
 def unknown_keys(located: Located, model: type[BaseModel], data: Any, path: PathKey = ()) -> Iterator[str]:
@@ -171,7 +185,8 @@ def _describe(located: Located, problem: Any) -> str:
     elif kind == "literal_error":
         what = f"expected {context.get('expected')}, got {_shown(value)}"
     elif kind == "too_short":
-        what = "must not be empty"
+        least = context.get("min_length", 1)
+        what = "must not be empty" if least == 1 else f"needs at least {least} items, got {len(value)}"
     elif kind in {"date_type", "date_from_datetime_parsing", "date_parsing"}:
         what = f"expected a date like 2019-02-04, got {_shown(value)}"
     elif kind in {"list_type", "dict_type", "model_type", "model_attributes_type"}:
@@ -190,12 +205,13 @@ def _is_union_tag(part: str | int) -> bool:
 
 
 def _scalar_at(data: Any, path: PathKey) -> bool:
+    """Whether the value at `path` was written bare (not as a mapping with its own keys)."""
     for part in path:
         try:
             data = data[part]
         except (KeyError, IndexError, TypeError):
             return False
-    return not isinstance(data, dict | list)
+    return not isinstance(data, dict)
 
 
 def _shown(value: Any) -> str:

@@ -1,0 +1,80 @@
+"""Rendering in worker processes: each process keeps its renderers (fonts, parsed stylesheets, the Word
+reference) and reuses them for every document it is given."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Literal, Protocol
+
+from keycities.document import Document
+from keycities.errors import KeyCitiesError
+
+Format = Literal["pdf", "docx"]
+PACKAGE_ASSETS = Path(__file__).parent.parent / "assets"
+RenderResult = dict[Format, tuple[bytes, int | None]] | str  # bytes and pages per format, or the error
+
+
+class Renderer(Protocol):
+    def render_combined(self, documents: Sequence[Document]) -> bytes: ...
+
+
+_renderers: dict[tuple[str, Path], object] = {}  # per process
+
+
+def asset_folders(project_folder: Path) -> tuple[Path, ...]:
+    """The folders a renderer may read: the package's assets, the project's templates and assets."""
+    return (PACKAGE_ASSETS, project_folder / "templates", project_folder / "assets")
+
+
+def renderer(file_format: Format, css: Path, reference: Path, asset_dirs: tuple[Path, ...]) -> Renderer:
+    """This process's renderer for a format and layout, made on first use."""
+    from keycities.render.docx import DocxRenderer
+    from keycities.render.pdf import PdfRenderer
+
+    key = (file_format, css if file_format == "pdf" else reference)
+    if key not in _renderers:
+        _renderers[key] = PdfRenderer(asset_dirs, css) if file_format == "pdf" else DocxRenderer(reference)
+    made: Renderer = _renderers[key]  # type: ignore[assignment]
+    return made
+
+
+def render_document(
+    document: Document, css: Path, reference: Path, formats: Sequence[Format], asset_dirs: tuple[Path, ...]
+) -> RenderResult:
+    """One document in each format, with the PDF's page count; a user-facing error comes back as text."""
+    from keycities.render.docx import DocxRenderer
+    from keycities.render.pdf import PdfRenderer
+
+    result: dict[Format, tuple[bytes, int | None]] = {}
+    try:
+        for file_format in formats:
+            made = renderer(file_format, css, reference, asset_dirs)
+            if isinstance(made, PdfRenderer):
+                result[file_format] = made.render_with_pages(document)
+            elif isinstance(made, DocxRenderer):
+                result[file_format] = (made.render(document), None)
+    except KeyCitiesError as error:
+        return str(error)
+    return result
+
+
+def render_all(
+    work: list[tuple[Document, Path, Path]],
+    formats: Sequence[Format],
+    workers: int,
+    asset_dirs: tuple[Path, ...],
+) -> Iterator[tuple[int, RenderResult]]:
+    """Render every (document, stylesheet, reference); yields (index in `work`, result) as each finishes."""
+    if workers <= 1 or len(work) <= 1:
+        for index, (document, css, reference) in enumerate(work):
+            yield index, render_document(document, css, reference, formats, asset_dirs)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {
+            pool.submit(render_document, document, css, reference, tuple(formats), asset_dirs): index
+            for index, (document, css, reference) in enumerate(work)
+        }
+        for future in as_completed(futures):
+            yield futures[future], future.result()

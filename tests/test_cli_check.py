@@ -1,0 +1,296 @@
+"""`generate.py check` on the shipped data: the headline table, the claims against the data, the warnings,
+`--sources`, and the help and version of the command line."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from keycities import __version__
+from keycities.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+RAW = yaml.safe_load((ROOT / "cities.yaml").read_text(encoding="utf-8"))
+# the member list's sources, or the file itself when it names none
+MEMBERSHIP_SOURCES = ", ".join(sorted(RAW["group"].get("membership_sources") or [])) or "cities.yaml"
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), env=env)
+
+
+@pytest.fixture(scope="module")
+def shipped_check() -> Result:
+    result = run("check", "--project", str(ROOT))
+    assert result.exit_code == 0, result.output
+    assert result.exception is None
+    return result
+
+
+def row(text: str, starts: str) -> str:
+    """The one line of `text` that starts with `starts`."""
+    rows = [line for line in text.splitlines() if line.startswith(starts)]
+    assert len(rows) == 1, (starts, rows)
+    return rows[0]
+
+
+def cells(line: str) -> list[str]:
+    """The cells of a table row (columns are separated by two or more spaces)."""
+    return re.split(r"\s{2,}", line.strip())
+
+
+# -- the headline table ------------------------------------------------------------------------------
+
+
+def test_check_exits_zero_and_names_the_file(shipped_check):
+    assert shipped_check.stdout.splitlines()[0] == f"Headline figures, from {ROOT / 'cities.yaml'}"
+    assert "Traceback" not in shipped_check.output
+
+
+@pytest.mark.parametrize(
+    ("label", "value", "coverage", "sources"),
+    [
+        ("Member cities", "24", "24 of 24 members", MEMBERSHIP_SOURCES),
+        (
+            "Combined population, mid-2017",
+            "6,400,797 (6.4 million)",
+            "24 of 24 members",
+            "bournemouth-council-2017, ons-mye-2017",
+        ),
+        ("Collective GVA, 2017", "£137.2bn", "23 of 24 members", "ons-gva-la-2021"),
+        ("GVA, 2017, Scotland", "£138.8bn", "-", "ons-gva-la-2021"),
+        ("Collective GVA as a share of Scotland's GVA, 2017", "98.8%", "23 of 24 members", "ons-gva-la-2021"),
+        ("Filled jobs, 2017", "2,831,389", "22 of 24 members", "ons-productivity-la-2024"),
+        (
+            "Median GVA per filled job across members, 2017",
+            "£44,925",
+            "21 of 24 members",
+            "ons-productivity-la-2024",
+        ),
+        ("GVA per filled job, 2017, England", "£56,196", "-", "ons-productivity-itl-2024"),
+        (
+            "Added each year at the England average",
+            "£26.2bn",
+            "22 of 24 members",
+            "ons-productivity-itl-2024, ons-productivity-la-2024",
+        ),
+        (
+            "Added by 2029 at the England average",
+            "£262.5bn",
+            "22 of 24 members",
+            "ons-productivity-itl-2024, ons-productivity-la-2024",
+        ),
+    ],
+)
+def test_headline_rows(shipped_check, label, value, coverage, sources):
+    assert cells(row(shipped_check.stdout, label + "  ")) == [label, value, coverage, sources]
+
+
+def test_headline_table_has_a_header_and_a_rule(shipped_check):
+    lines = shipped_check.stdout.splitlines()
+    header = lines.index(next(line for line in lines if line.startswith("Figure ")))
+    assert cells(lines[header]) == ["Figure", "Value", "Coverage", "Sources"]
+    assert set(lines[header + 1]) == {"-", " "}
+
+
+def test_the_summary_line_counts_members_and_figures(shipped_check, book):
+    assert shipped_check.stdout.splitlines()[-1] == f"24 members valid; {len(book.figures)} figures computed."
+
+
+# -- the claims --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        (
+            "Our collective annual GVA is £130.5bn",
+            ["£130.5bn", "£137.2bn", "+£6.7bn (+5.2%)", "differs"],
+        ),
+        ("almost equivalent to the annual GVA of Scotland", ["-", "98.8%", "-", "holds"]),
+        (
+            "we will contribute an additional £258bn to the UK economy by 2029",
+            ["£258bn", "£262bn", "+£4.5bn (+1.7%)", "differs"],
+        ),
+        ("home to a combined population of 6.4 million", ["6.4 million", "6.4 million", "-", "matches"]),
+        ("24 mid-sized cities in the Key Cities Group", ["24", "24", "-", "matches"]),
+    ],
+)
+def test_claims_table(shipped_check, claim, expected):
+    assert cells(row(shipped_check.stdout, f"“{claim}”")) == [f"“{claim}”", *expected]
+
+
+def test_every_claim_in_the_file_is_in_the_table(shipped_check):
+    start = shipped_check.stdout.index("Published claims against the data")
+    table = shipped_check.stdout[start:]
+    for claim in RAW["claims"]:
+        assert f"“{claim['text']}”" in table
+
+
+def test_warnings_for_the_two_differing_claims_name_their_line(shipped_check):
+    lines = (ROOT / "cities.yaml").read_text(encoding="utf-8").splitlines()
+    warnings = shipped_check.stderr.splitlines()
+    differing = [
+        (0, "collective-gva", "Collective GVA, 2017: £137.2bn"),
+        (2, "uplift", "Added by 2029 at the England average: £262.5bn"),
+    ]
+    assert len(warnings) == len(differing)
+    for warning, (index, key, computed) in zip(warnings, differing, strict=True):
+        claim = RAW["claims"][index]
+        assert claim["key"] == key
+        line = lines.index(f"  - key: {key}") + 1
+        assert warning == (
+            f"warning: cities.yaml:{line}: claims[{index}]: “{claim['text']}” differs from the data "
+            f"({computed}; source cities-in-action-2019); update the claim or note the vintage it used"
+        )
+
+
+def test_a_claim_that_does_not_hold_is_a_warning_too(project_copy):
+    project_copy.edit("holds_between: [0.9, 1.0]", "holds_between: [0.5, 0.9]")
+    line = project_copy.line_of("  - key: scotland", after="\nclaims:\n")
+    result = run("check", "--project", str(project_copy.folder))
+    assert result.exit_code == 0
+    assert "does not hold" in row(result.stdout, "“almost equivalent")
+    assert (
+        f"warning: cities.yaml:{line}: claims[1]: “almost equivalent to the annual GVA of Scotland” does not "
+        "hold from the data (Collective GVA as a share of Scotland's GVA, 2017: 98.8%;"
+    ) in result.stderr
+
+
+def test_a_corrected_claim_matches_and_its_warning_goes(project_copy):
+    project_copy.edit("Our collective annual GVA is £130.5bn", "Our collective annual GVA is £137.2bn")
+    project_copy.edit("published: 130500000000", "published: 137200000000")
+    result = run("check", "--project", str(project_copy.folder))
+    assert result.exit_code == 0
+    assert cells(row(result.stdout, "“Our collective"))[-1] == "matches"
+    assert "collective annual GVA" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_govuk_money_style_applies_to_the_whole_check(project_copy):
+    project_copy.edit("money_style: house", "money_style: govuk")
+    result = run("check", "--project", str(project_copy.folder))
+    assert result.exit_code == 0
+    assert cells(row(result.stdout, "Collective GVA, 2017  "))[1] == "£137.2 billion"
+    assert "£137.2bn" not in result.stdout
+
+
+# -- --sources ---------------------------------------------------------------------------------------
+
+
+def test_sources_lists_every_source(project_root):
+    result = run("check", "--project", str(project_root), "--sources")
+    assert result.exit_code == 0
+    section = result.stdout[result.stdout.index("\nSources\n") :]
+    for key, source in RAW["sources"].items():
+        line = row(section, key + "  ")
+        assert source["url"] in line
+        assert source["title"] in line
+        assert str(source.get("released", "-")) in line
+    assert len([line for line in section.splitlines() if line.split(" ")[0] in RAW["sources"]]) == len(
+        RAW["sources"]
+    )
+
+
+def test_sources_are_not_listed_without_the_option(shipped_check):
+    assert "\nSources\n" not in shipped_check.stdout
+
+
+# -- the project folder ------------------------------------------------------------------------------
+
+
+def test_the_project_folder_can_come_from_the_environment(shipped_check):
+    result = run("check", env={"KEYCITIES_PROJECT": str(ROOT)})
+    assert result.exit_code == 0
+    assert result.stdout == shipped_check.stdout
+
+
+def test_generate_py_runs_check_on_the_shipped_data_from_any_folder(tmp_path, shipped_check):
+    env = {key: value for key, value in os.environ.items() if key != "KEYCITIES_PROJECT"}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "generate.py"), "check"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == shipped_check.stdout
+    assert done.stderr == shipped_check.stderr
+
+
+# -- help and version --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("option", ["--help", "-h"])
+def test_group_help(option):
+    result = run(option)
+    assert result.exit_code == 0
+    assert "Letters and briefing packs for the Key Cities Group" in result.stdout
+    for name in cli.commands:
+        assert re.search(rf"^\s+{re.escape(name)}\b", result.stdout, re.MULTILINE), name
+
+
+def test_every_command_has_help_text():
+    assert "check" in cli.commands
+    for name, command in cli.commands.items():
+        assert command.help and command.help.strip(), f"{name} has no help text"
+        result = run(name, "--help")
+        assert result.exit_code == 0, (name, result.output)
+        assert result.stdout.startswith("Usage: ")
+        assert f" {name} " in result.stdout.splitlines()[0]
+        first_sentence = " ".join(command.help.split()).split(". ")[0]
+        assert first_sentence in " ".join(result.stdout.split())
+        for parameter in command.params:
+            if isinstance(parameter, click.Option) and not parameter.hidden:
+                assert parameter.help, f"{name} {parameter.opts[0]} has no help text"
+
+
+def test_check_help_lists_its_options():
+    result = run("check", "--help")
+    assert result.exit_code == 0
+    for option in ("--project", "--strict", "--sources"):
+        assert option in result.stdout
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.stdout == f"keycities, version {__version__}\n"
+    assert __version__ == "0.1.0"
+
+
+def test_an_unknown_command_is_a_usage_error():
+    result = run("chekc")
+    assert result.exit_code == 2
+    assert "No such command 'chekc'" in result.stderr
+
+
+# -- edge cases found in review ---------------------------------------------------------------------
+
+
+def test_the_option_named_in_the_unknown_figure_message_exists(book):
+    from keycities.errors import FigureError
+
+    with pytest.raises(FigureError) as caught:
+        book["group.gdp"]
+    assert "generate.py check --list" in str(caught.value)
+    result = run("check", "--list", "--project", str(ROOT))
+    assert result.exit_code == 0, result.output
+
+
+def test_a_missing_scotland_comparator_is_a_located_problem(project_copy):
+    project_copy.edit("  - key: scotland\n    name: Scotland", "  - key: alba\n    name: Scotland")
+    result = run("check", "--project", str(project_copy.folder))
+    assert result.exit_code == 1
+    assert re.match(r"error: cities\.yaml:\d+: ", result.stderr), result.stderr
