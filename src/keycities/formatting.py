@@ -80,9 +80,9 @@ class Formatter:
         # The largest unit the amount reaches, moved up when rounding would show 1,000 of it:
         # 999.96 million is £1.0bn, not £1,000.0m; 999,999.60 is £1.0m, not £1,000,000.
         index = next((i for i, unit in enumerate(units) if value >= unit[0]), len(units))
-        if index == len(units) and round(value) >= units[-1][0]:
-            index -= 1
-        elif 0 < index < len(units) and round(value / units[index][0], places) >= 1000:
+        whole_pounds_reach_a_unit = index == len(units) and round(value) >= units[-1][0]
+        rounds_to_next_unit = 0 < index < len(units) and round(value / units[index][0], places) >= 1000
+        if whole_pounds_reach_a_unit or rounds_to_next_unit:
             index -= 1
         if index < len(units):
             divisor, suffix, word = units[index]

@@ -90,8 +90,8 @@ def _record_lines(node: yaml.Node, path: PathKey, located: Located, offset: int)
             if (*path, key) in lines:
                 # YAML keeps the last of repeated keys without a word: a silent overwrite of data.
                 located.problems.append(
-                    f"{located.file.name}:{line}: {dotted((*path, key))}: duplicate key '{key}' (first on line "
-                    f"{lines[(*path, key)]}); keep one"
+                    f"{located.file.name}:{line}: {dotted((*path, key))}: duplicate key '{key}' (first on "
+                    f"line {lines[(*path, key)]}); keep one"
                 )
                 continue
             lines[(*path, key)] = line
