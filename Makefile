@@ -3,11 +3,12 @@
 #   make test   installs the project with its test tools and runs the tests and checks
 PYTHON ?= python3
 SYSTEM_PACKAGES = libharfbuzz-subset0
-TEST_SYSTEM_PACKAGES = $(SYSTEM_PACKAGES)
+# chromium: the proof page's test opens it in a headless browser.
+TEST_SYSTEM_PACKAGES = $(SYSTEM_PACKAGES) chromium
 
 .PHONY: all install install-test test
 all: install
-	$(PYTHON) generate.py check
+	$(PYTHON) generate.py build
 
 install:
 	scripts/install-system-packages $(SYSTEM_PACKAGES)
