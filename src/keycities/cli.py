@@ -317,8 +317,9 @@ def mail(
 
     folder = out or project / "out"
     confirm = confirm_sent if confirm_sent is not None else confirm_unsent
-    given = {"--status": status, "--export": export, "--send": send, "--confirm-sent": confirm_sent}
-    chosen = [name for name, value in (given | {"--confirm-unsent": confirm_unsent}).items() if value]
+    modes = {"--status": status, "--export": export is not None, "--send": send}
+    modes |= {"--confirm-sent": confirm_sent is not None, "--confirm-unsent": confirm_unsent is not None}
+    chosen = [name for name, given in modes.items() if given]
     if len(chosen) > 1:
         raise click.UsageError(f"{' and '.join(chosen)} cannot be combined; give one")
     if status:
@@ -338,6 +339,9 @@ def mail(
             prompt=lambda text: str(click.prompt(text, hide_input=True)),
         )
         click.echo(report.summary())
+        if not send:
+            outbox = folder / "outbox"
+            click.echo(f"Dry run: nothing was sent. Check the messages in {outbox}, then add --send.")
         if report.counts["held back by --limit"]:
             click.echo("Run the same command again to send the next ones.")
         if report.unsent:

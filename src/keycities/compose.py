@@ -221,7 +221,8 @@ class Composer:
         roles = tuple(role for role in (chair.council_role, chair.role) if role)
         blocks.append(Signature(self.image(group.signature, f"Signature of {chair.name}", 45), signer, roles))
         if front.postscript:
-            text = self.render_text(front.postscript, context, f"{letter.body.file} (postscript)")
+            line = letter.located.line(("postscript",))
+            text = self.render_text(front.postscript, context, str(letter.body.file), line)
             blocks.append(Paragraph(runs_of_text(text), role="small"))
         blocks += notes.blocks(NOTES_TITLE[front.language])
         holder = addressee.address_lines[0]
@@ -275,12 +276,12 @@ class Composer:
             raise ComposeError(_template_error(names[-1], error, context, self.campaign.folder)) from None
         return to_blocks(markdown, context["__charts__"])
 
-    def render_text(self, source: str, context: dict[str, Any], shown: str) -> str:
-        """A one-line template (a postscript) filled in."""
+    def render_text(self, source: str, context: dict[str, Any], shown: str, line: int) -> str:
+        """A one-line template (a postscript, on `line` of `shown`) filled in."""
         try:
             return self.environment.from_string(source).render(context)
         except (jinja2.TemplateError, FigureError) as error:
-            raise ComposeError(_template_error(shown, error, context, self.campaign.folder)) from None
+            raise ComposeError(_template_error(shown, error, context, self.campaign.folder, line)) from None
 
     def letterhead(self, partner_logo: Image | None = None) -> Letterhead:
         """The group's name, logo and contact lines, for the top of the first page."""
@@ -341,7 +342,7 @@ def _place(context: jinja2.runtime.Context, value: Any) -> str:
             return escape(NOT_AVAILABLE[formatter.language]) + note_marker(notes.number(figure))
         if figure.value is None:
             raise FigureError(
-                f"{figure.label} ({figure.name}) is missing: {figure.why_missing}; "
+                f"{figure.label} ({figure.name}) is missing: {(figure.why_missing or '').rstrip('.')}; "
                 f"handle the gap with {{% if figures.{figure.name}.missing %}}"
             )
         marker = note_marker(notes.number(figure)) if value.with_note else ""
@@ -402,11 +403,15 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _template_error(name: str, error: Exception, context: dict[str, Any], folder: Path) -> str:
+def _template_error(
+    name: str, error: Exception, context: dict[str, Any], folder: Path, line_in_file: int | None = None
+) -> str:
     """`letters/x.md:14: 'gvaa' is undefined; names available: ...`, from Jinja's rewritten traceback.
 
     The place is the innermost template frame, so an error in an included file names that file."""
     place, line = name, getattr(error, "lineno", None)
+    if line_in_file is not None:  # a template held in one line of a file: its line is the file's
+        line = line_in_file
     if getattr(error, "filename", None):
         place = str(error.filename)  # type: ignore[attr-defined]
     if line is None:

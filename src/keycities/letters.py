@@ -145,6 +145,13 @@ def select(letter: Letter, addressees: list[Addressee]) -> list[Addressee]:
                 "from the recipients file, role:<role>, tag:<tag> or all"
             )
         chosen |= matched
+    for index, variant in enumerate(letter.front.variants):
+        for number, selector in enumerate(variant.to):
+            if not any(matches(selector, addressee) for addressee in addressees):
+                errors.append(
+                    f"{letter.located.where(('variants', index, 'to', number))}: '{selector}' matches no "
+                    "recipient; use an id from the recipients file, role:<role>, tag:<tag> or all"
+                )
     raise_if_any(errors, [], strict=False)
     return [addressee for addressee in addressees if addressee.record.id in chosen]
 

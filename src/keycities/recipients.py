@@ -17,7 +17,7 @@ from pydantic import Field, field_validator
 
 from keycities.campaign import Model
 from keycities.errors import DataError
-from keycities.source import Located, raise_if_any, read_yaml, validate
+from keycities.source import Located, label, raise_if_any, read_yaml, validate
 
 Role = Literal[
     "prime-minister",
@@ -110,7 +110,7 @@ def load_recipients(
         warnings += schema_warnings
         for index, record in enumerate(model.recipients if model else []):
             where = located.where(("recipients", index))
-            source = f"{located.file.name}:{located.line(('recipients', index))}"
+            source = f"{located.label}:{located.line(('recipients', index))}"
             if record.id in first_seen:
                 errors.append(
                     f"{where}: duplicate id '{record.id}' (first used at {first_seen[record.id]}); "
@@ -133,7 +133,7 @@ def read_csv(file: Path) -> Located:
     except FileNotFoundError:
         raise DataError([f"{file}: file not found; check the path"]) from None
     except UnicodeDecodeError as error:
-        raise DataError([f"{file.name}: not UTF-8 text ({error.reason}); export it as UTF-8 CSV"]) from None
+        raise DataError([f"{label(file)}: not UTF-8 text ({error.reason}); export it as UTF-8 CSV"]) from None
     reader = csv.DictReader(io.StringIO(text))
     located = Located(file, {"recipients": []})
     for row in reader:
@@ -192,7 +192,11 @@ def _salutation(record: Recipient) -> str:
 def stale_warning(addressee: Addressee, letter_date: date) -> str | None:
     """A warning when the record was last checked more than a year before the letter's date."""
     checked = addressee.record.checked
-    if (letter_date - checked).days > 365:
+    try:
+        a_year_on = checked.replace(year=checked.year + 1)
+    except ValueError:  # 29 February
+        a_year_on = checked.replace(year=checked.year + 1, month=3, day=1)
+    if letter_date > a_year_on:
         return (
             f"{addressee.source}: {addressee.record.id}: last checked {checked.isoformat()}, more than a "
             f"year before the letter's date ({letter_date.isoformat()}); confirm the holder and address, "

@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,7 +39,17 @@ class Located:
 
     def where(self, path: PathKey) -> str:
         """`file:line: path` for a message."""
-        return f"{self.file.name}:{self.line(path)}: {dotted(path) or '(top level)'}"
+        return f"{self.label}:{self.line(path)}: {dotted(path) or '(top level)'}"
+
+    @property
+    def label(self) -> str:
+        """The file as messages name it: `cities.yaml`, `letters/cities-in-action.md`."""
+        return label(self.file)
+
+
+def label(file: Path) -> str:
+    """A file as messages name it: its path when given relative to the project, else its name."""
+    return file.name if file.is_absolute() else str(file)
 
 
 def dotted(path: Iterable[str | int]) -> str:
@@ -61,7 +72,7 @@ def read_text(file: Path) -> str:
     except FileNotFoundError:
         raise DataError([f"{file}: file not found; create it or pass the right project folder"]) from None
     except UnicodeDecodeError as error:
-        raise DataError([f"{file.name}: not UTF-8 text ({error.reason}); save it as UTF-8"]) from None
+        raise DataError([f"{label(file)}: not UTF-8 text ({error.reason}); save it as UTF-8"]) from None
 
 
 def parse_yaml(text: str, file: Path, first_line: int = 1) -> Located:
@@ -73,11 +84,38 @@ def parse_yaml(text: str, file: Path, first_line: int = 1) -> Located:
         mark = error.problem_mark or error.context_mark
         place = f"{mark.line + first_line}:{mark.column + 1}" if mark else str(first_line)
         problem = " ".join(part for part in (error.context, error.problem) if part)
-        raise DataError([f"{file.name}:{place}: invalid YAML: {problem}"]) from None
+        raise DataError([f"{label(file)}:{place}: invalid YAML: {problem}"]) from None
+    except ValueError:
+        raise DataError([_impossible_date(node_of(text), file, first_line)]) from None
     located = Located(file, data)
     if node is not None:
         _record_lines(node, (), located, first_line - 1)
     return located
+
+
+def node_of(text: str) -> yaml.Node | None:
+    """The YAML node tree of well-formed text."""
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
+def _impossible_date(node: yaml.Node | None, file: Path, first_line: int) -> str:
+    """The message for a date YAML accepts by shape but the calendar does not (2019-02-30)."""
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.ScalarNode) and current.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                date.fromisoformat(str(current.value)[:10])
+            except ValueError:
+                return (
+                    f"{label(file)}:{current.start_mark.line + first_line}: no such date "
+                    f"{current.value!r}; give a real date like 2019-02-04"
+                )
+        elif isinstance(current, yaml.MappingNode):
+            stack += [value for _, value in reversed(current.value)]
+        elif isinstance(current, yaml.SequenceNode):
+            stack += list(reversed(current.value))
+    return f"{label(file)}:{first_line}: a value could not be read; check the dates and numbers"
 
 
 def _record_lines(node: yaml.Node, path: PathKey, located: Located, offset: int) -> None:
@@ -90,7 +128,7 @@ def _record_lines(node: yaml.Node, path: PathKey, located: Located, offset: int)
             if (*path, key) in lines:
                 # YAML keeps the last of repeated keys without a word: a silent overwrite of data.
                 located.problems.append(
-                    f"{located.file.name}:{line}: {dotted((*path, key))}: duplicate key '{key}' (first on "
+                    f"{located.label}:{line}: {dotted((*path, key))}: duplicate key '{key}' (first on "
                     f"line {lines[(*path, key)]}); keep one"
                 )
                 continue
@@ -106,7 +144,7 @@ def validate(model: type[ModelT], located: Located) -> tuple[ModelT | None, list
     if not isinstance(located.data, dict):
         return (
             None,
-            [f"{located.file.name}:1: (top level): expected a mapping of keys, got {_shown(located.data)}"],
+            [f"{located.label}:1: (top level): expected a mapping of keys, got {_shown(located.data)}"],
             [],
         )
     try:
@@ -165,7 +203,7 @@ def _is_mapping_of_models(annotation: Any) -> bool:
 
 def _describe(located: Located, problem: Any) -> str:
     """One pydantic problem as `file:line: path: what`, in words a person can act on."""
-    path: PathKey = tuple(part for part in problem["loc"] if not _is_union_tag(part))
+    path = _real_path(located.data, problem["loc"])
     kind, value = problem["type"], problem.get("input")
     if kind == "missing":
         return f"{located.where(path[:-1])}: missing required key '{path[-1]}'"
@@ -199,9 +237,22 @@ def _describe(located: Located, problem: Any) -> str:
     return f"{located.where(path)}: {what}"
 
 
-def _is_union_tag(part: str | int) -> bool:
-    # pydantic names the branch of a union it tried (`float`, `function-before[...]`); not a real key
-    return isinstance(part, str) and (part in {"float", "int", "str", "date"} or "[" in part)
+def _real_path(data: Any, loc: tuple[str | int, ...]) -> PathKey:
+    """pydantic's location without the union branches it names (`float`, `function-before[...]`):
+    a part is kept when the data has it as a key or index, or when it names no branch."""
+    path: list[str | int] = []
+    for part in loc:
+        has_key = isinstance(data, dict) and part in data
+        has_index = isinstance(data, list) and isinstance(part, int) and part < len(data)
+        branch = isinstance(part, str) and (part in {"float", "int", "str", "date", "list"} or "[" in part)
+        if has_key or has_index:
+            data = data[part]
+        elif branch:
+            continue
+        else:
+            data = None
+        path.append(part)
+    return tuple(path)
 
 
 def _scalar_at(data: Any, path: PathKey) -> bool:

@@ -3,6 +3,8 @@ reference) and reuses them for every document it is given."""
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -20,7 +22,9 @@ class Renderer(Protocol):
     def render_combined(self, documents: Sequence[Document]) -> bytes: ...
 
 
-_renderers: dict[tuple[str, Path], object] = {}  # per process
+_renderers: dict[tuple[str, Path, bytes], object] = {}  # per process, by layout file and its content
+# Let go of WeasyPrint's font configuration before interpreter shutdown tears its library bindings down.
+atexit.register(_renderers.clear)
 
 
 def asset_folders(project_folder: Path) -> tuple[Path, ...]:
@@ -33,7 +37,8 @@ def renderer(file_format: Format, css: Path, reference: Path, asset_dirs: tuple[
     from keycities.render.docx import DocxRenderer
     from keycities.render.pdf import PdfRenderer
 
-    key = (file_format, css if file_format == "pdf" else reference)
+    layout = css if file_format == "pdf" else reference
+    key = (file_format, layout, hashlib.sha256(layout.read_bytes()).digest())
     if key not in _renderers:
         _renderers[key] = PdfRenderer(asset_dirs, css) if file_format == "pdf" else DocxRenderer(reference)
     made: Renderer = _renderers[key]  # type: ignore[assignment]
