@@ -12,9 +12,9 @@ from typing import Literal, Protocol
 
 from keycities.document import Document
 from keycities.errors import KeyCitiesError
+from keycities.render.html import PACKAGE_ASSETS
 
 Format = Literal["pdf", "docx"]
-PACKAGE_ASSETS = Path(__file__).parent.parent / "assets"
 RenderResult = dict[Format, tuple[bytes, int | None]] | str  # bytes and pages per format, or the error
 
 
