@@ -1,0 +1,410 @@
+"""Delivery and its record: the SMTP connection, and the ledger of every message in SQLite.
+
+The ledger has one row per recipient and document (the SHA-256 of its PDF). A row goes queued -> sending
+-> sent, or to failed (refused before sending, or a temporary or permanent failure from the server).
+`sending` is committed before the SMTP transaction and `sent` right after it, so a crash in between leaves
+`sending`: a person confirms what happened, and it is never sent again blindly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import smtplib
+import sqlite3
+import ssl
+from collections import Counter
+from dataclasses import astuple, dataclass, fields
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, NoReturn
+
+from keycities.errors import MailError
+from keycities.output import write_atomic
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from keycities.mail import SmtpSettings
+
+LEDGER = "mail-ledger.sqlite"
+RETRY_BASE = timedelta(minutes=5)  # a temporary failure is retried after RETRY_BASE * 2**attempts
+MAX_ATTEMPTS = 8  # then a temporary failure counts as permanent
+Failure = Literal["refused", "temporary", "permanent"]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    recipient TEXT NOT NULL,          -- the recipient id
+    letter TEXT NOT NULL,             -- the letter's name
+    sha256 TEXT NOT NULL,             -- of the PDF as built and recorded in the manifest
+    email TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    message_id TEXT NOT NULL,         -- kept across retries, so a receiving server can spot a duplicate
+    state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed')),
+    failure TEXT CHECK (failure IN ('refused', 'temporary', 'permanent')),
+    reason TEXT NOT NULL DEFAULT '',  -- why it failed
+    reply TEXT NOT NULL DEFAULT '',   -- the server's reply when it was accepted
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt TEXT,                -- when a temporary failure may be retried
+    sent_at TEXT,
+    updated TEXT NOT NULL,
+    UNIQUE (recipient, sha256)
+)
+"""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One message in the ledger."""
+
+    id: int
+    recipient: str
+    letter: str
+    sha256: str
+    email: str
+    subject: str
+    message_id: str
+    state: str
+    failure: str | None
+    reason: str
+    reply: str
+    attempts: int
+    next_attempt: str | None
+    sent_at: str | None
+    updated: str
+
+    @property
+    def label(self) -> str:
+        """`[3] cities-in-action/prime-minister` for messages."""
+        return f"[{self.id}] {self.letter}/{self.recipient}"
+
+    @property
+    def outcome(self) -> str:
+        """`sent`, `refused`, `failed (temporary)`, `awaiting confirmation`..."""
+        if self.state == "failed":
+            return "refused" if self.failure == "refused" else f"failed ({self.failure})"
+        return "awaiting confirmation" if self.state == "sending" else self.state
+
+    @property
+    def advice(self) -> str:
+        """What happened to a message that was not sent, and what to do about it."""
+        if self.state == "sending":
+            return (
+                f"{self.label} <{self.email}>: awaiting confirmation: left sending at {self.updated}; it may "
+                f"have arrived. Check, then run `generate.py mail --confirm-sent {self.id}` or "
+                f"`--confirm-unsent {self.id}`"
+            )
+        retry = f"; next attempt after {self.next_attempt}" if self.next_attempt else ""
+        return f"{self.label} <{self.email}>: {self.outcome}: {self.reason}{retry}"
+
+    def hold(self, email: str, now: datetime) -> str | None:
+        """The outcome that keeps this message from going now, or None to go ahead."""
+        if self.state in ("sent", "sending"):
+            return "sent earlier" if self.state == "sent" else self.outcome
+        if (
+            self.failure == "temporary"
+            and self.next_attempt
+            and datetime.fromisoformat(self.next_attempt) > now
+        ):
+            return self.outcome
+        # a permanent failure is retried only for a corrected address
+        return self.outcome if self.failure == "permanent" and self.email == email else None
+
+
+COLUMNS = tuple(field.name for field in fields(Row))
+
+
+class Ledger:
+    """The ledger of one output folder; every change is committed at once (autocommit)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self.db.execute(SCHEMA)
+        except sqlite3.Error as error:
+            raise MailError(f"{path}: cannot open the mail ledger ({error}); check the file") from None
+        self.db.row_factory = lambda cursor, values: Row(*values)
+
+    def close(self) -> None:
+        """Close the database."""
+        self.db.close()
+
+    def find(self, recipient: str, sha256: str) -> Row | None:
+        """The row of a recipient and document, if any."""
+        query = f"SELECT {', '.join(COLUMNS)} FROM messages WHERE recipient = ? AND sha256 = ?"
+        row: Row | None = self.db.execute(query, (recipient, sha256)).fetchone()
+        return row
+
+    def get(self, row_id: int) -> Row:
+        """The row with this id, or a MailError saying there is none."""
+        row: Row | None = self.db.execute(
+            f"SELECT {', '.join(COLUMNS)} FROM messages WHERE id = ?", (row_id,)
+        ).fetchone()
+        if row is None:
+            raise MailError(
+                f"no message {row_id} in {self.path}; see the ids with `generate.py mail --status`"
+            )
+        return row
+
+    def rows(self) -> list[Row]:
+        """Every row, in id order."""
+        return list(self.db.execute(f"SELECT {', '.join(COLUMNS)} FROM messages ORDER BY id"))
+
+    def add(self, row: tuple[str, str, str, str, str, str], now: datetime) -> Row:
+        """The row for (recipient, letter, sha256, email, subject, message_id), queued if it is new."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO messages (recipient, letter, sha256, email, subject, message_id, state, "
+            "updated) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?)",
+            (*row, _time(now)),
+        )
+        found = self.find(row[0], row[2])
+        assert found is not None
+        return found
+
+    def claim(self, row: Row, email: str, subject: str, now: datetime) -> bool:
+        """Mark a row `sending` unless another run changed it since it was read; True when claimed."""
+        cursor = self.db.execute(
+            "UPDATE messages SET state = 'sending', email = ?, subject = ?, attempts = attempts + 1, "
+            "updated = ? WHERE id = ? AND state IN ('queued', 'failed') AND attempts = ?",
+            (email, subject, _time(now), row.id, row.attempts),
+        )
+        return cursor.rowcount == 1
+
+    def sent(self, row_id: int, reply: str, now: datetime) -> None:
+        """Record that the server accepted the message."""
+        self.db.execute(
+            "UPDATE messages SET state = 'sent', failure = NULL, reason = '', reply = ?, sent_at = ?, "
+            "next_attempt = NULL, updated = ? WHERE id = ?",
+            (reply, _time(now), _time(now), row_id),
+        )
+
+    def failed(
+        self, row_id: int, failure: Failure, reason: str, now: datetime, retry_at: datetime | None = None
+    ) -> None:
+        """Record a failure from the server (a message already sent is never marked failed)."""
+        self.db.execute(
+            "UPDATE messages SET state = 'failed', failure = ?, reason = ?, next_attempt = ?, updated = ? "
+            "WHERE id = ? AND state != 'sent'",
+            (failure, reason, _time(retry_at) if retry_at else None, _time(now), row_id),
+        )
+
+    def record_failure(self, row: Row, failure: SendFailure, now: datetime) -> Row:
+        """Record what the server or network did: a temporary failure is retried later, with back-off."""
+        attempts = row.attempts + 1  # counting this one, which the claim recorded
+        if failure.kind == "temporary" and attempts < MAX_ATTEMPTS:
+            self.failed(row.id, "temporary", failure.reason, now, now + RETRY_BASE * 2**attempts)
+        elif failure.kind == "temporary":
+            self.failed(row.id, "permanent", f"gave up after {attempts} attempts: {failure.reason}", now)
+        elif failure.kind == "permanent":
+            self.failed(row.id, "permanent", failure.reason, now)
+        return self.get(row.id)  # an unknown outcome stays `sending` for a person to confirm
+
+    def refuse(self, row_id: int, email: str, subject: str, reason: str, now: datetime) -> None:
+        """Record that a message was refused before sending, with the address and subject it had."""
+        self.db.execute(
+            "UPDATE messages SET email = ?, subject = ? WHERE id = ? AND state IN ('queued', 'failed')",
+            (email, subject, row_id),
+        )
+        self.failed(row_id, "refused", reason, now)
+
+    def confirm(self, row_id: int, was_sent: bool, now: datetime) -> Row:
+        """A person's answer for a message left `sending`: sent, or back in the queue."""
+        row = self.get(row_id)
+        if row.state != "sending":
+            raise MailError(
+                f"message {row_id} ({row.letter}/{row.recipient}) is {row.outcome}, not awaiting "
+                "confirmation; only a message left 'sending' by an interrupted run needs confirming"
+            )
+        if was_sent:
+            self.sent(row_id, "confirmed as sent by a person", now)
+        else:
+            self.db.execute(
+                "UPDATE messages SET state = 'queued', updated = ? WHERE id = ?", (_time(now), row_id)
+            )
+        return self.get(row_id)
+
+
+def confirm(out: Path, row_id: int, was_sent: bool, now: datetime | None = None) -> Row:
+    """Record a person's answer for a message an interrupted run left `sending`."""
+    ledger = _existing(out)
+    try:
+        return ledger.confirm(row_id, was_sent, now or datetime.now(UTC))
+    finally:
+        ledger.close()
+
+
+def status_lines(out: Path) -> list[str]:
+    """A summary of the ledger: counts by outcome, then every message that needs attention."""
+    if not (out / LEDGER).is_file():
+        return [f"no mail ledger in {out}: nothing has been sent from this folder"]
+    ledger = Ledger(out / LEDGER)
+    try:
+        rows = ledger.rows()
+    finally:
+        ledger.close()
+    counts = Counter(row.outcome for row in rows)
+    order = ("sent", "queued", "refused", "failed (temporary)", "failed (permanent)", "awaiting confirmation")
+    lines = [
+        f"{out / LEDGER}: {len(rows)} message{'s' if len(rows) != 1 else ''}",
+        ", ".join(f"{counts[outcome]} {outcome}" for outcome in order),
+    ]
+    return lines + [row.advice for row in rows if row.state in ("sending", "failed")]
+
+
+def export_csv(out: Path, file: Path) -> int:
+    """Write every row to a CSV file atomically, for the records; the number of rows."""
+    ledger = _existing(out)
+    try:
+        rows = ledger.rows()
+    finally:
+        ledger.close()
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(COLUMNS)
+    writer.writerows(astuple(row) for row in rows)
+    write_atomic(file, text.getvalue().encode("utf-8"))
+    return len(rows)
+
+
+def _existing(out: Path) -> Ledger:
+    if not (out / LEDGER).is_file():
+        raise MailError(f"no mail ledger in {out}: nothing has been sent from this folder; check --out")
+    return Ledger(out / LEDGER)
+
+
+def _time(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+class SendFailure(Exception):
+    """A message the server did not take: temporary, permanent, or unknown (lost after it was handed over)."""
+
+    def __init__(self, kind: Literal["temporary", "permanent", "unknown"], reason: str) -> None:
+        super().__init__(reason)
+        self.kind, self.reason = kind, reason
+
+
+class _Dropped(Exception):
+    """The connection closed before the message was handed over: safe to try again on a new one."""
+
+
+class Connection:
+    """An SMTP connection, opened when first needed and again when the server has dropped it."""
+
+    def __init__(self, smtp: SmtpSettings, password: str | None, prompt: Callable[[str], str] | None) -> None:
+        self.settings, self.secret, self.prompt = smtp, password, prompt
+        self.smtp: smtplib.SMTP | None = None
+        self.where = f"{smtp.host}:{smtp.port}"
+
+    def password(self) -> str:
+        """KEYCITIES_SMTP_PASSWORD, or asked for once; never read from a file."""
+        if self.secret is None:
+            if self.prompt is None:
+                raise MailError(f"set KEYCITIES_SMTP_PASSWORD: the SMTP user {self.settings.user} needs one")
+            self.secret = self.prompt(f"Password for {self.settings.user} at {self.where}")
+        return self.secret
+
+    def deliver(self, sender: str, recipient: str, data: bytes) -> str:
+        """Hand one message to the server: its reply, or SendFailure."""
+        if self.smtp is not None:
+            try:
+                return self._transaction(self.smtp, sender, recipient, data)
+            except _Dropped:
+                self.close()  # servers close connections they have kept open: open a new one
+        self.smtp = self._open()
+        try:
+            return self._transaction(self.smtp, sender, recipient, data)
+        except _Dropped as dropped:
+            self.close()
+            raise SendFailure("temporary", str(dropped)) from None
+
+    def close(self) -> None:
+        """Say goodbye if the server is still there."""
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self.smtp.close()
+            self.smtp = None
+
+    def _open(self) -> smtplib.SMTP:
+        s, context = self.settings, ssl.create_default_context()
+        password = self.password() if s.user else ""  # asked before connecting: the server will not wait
+        try:
+            if s.security == "ssl":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port or 0, timeout=s.timeout, context=context)
+            else:
+                smtp = smtplib.SMTP(s.host, s.port or 0, timeout=s.timeout)
+        except ssl.SSLError as error:
+            raise MailError(f"TLS with {self.where} failed ({error}); check smtp.security and port") from None
+        except OSError as error:
+            raise SendFailure("temporary", f"cannot connect to {self.where}: {_why(error)}") from None
+        try:
+            smtp.ehlo()
+            if s.security == "starttls":
+                smtp.starttls(context=context)
+                smtp.ehlo()
+            if s.user:
+                smtp.login(s.user, password)
+            return smtp
+        except smtplib.SMTPAuthenticationError as error:
+            problem = f"refused the login for {s.user} ({_reply(error.smtp_code, error.smtp_error)}); check "
+            problem += "KEYCITIES_SMTP_USER and the password"
+        except smtplib.SMTPNotSupportedError:
+            problem = "does not offer STARTTLS; set smtp.security to ssl, or check the host"
+        except ssl.SSLError as error:
+            problem = f"failed the TLS handshake ({error}); check smtp.host, port and security"
+        except (OSError, smtplib.SMTPException) as error:
+            smtp.close()
+            raise SendFailure(
+                "temporary", f"{self.where} did not complete the greeting: {_why(error)}"
+            ) from None
+        smtp.close()
+        raise MailError(f"{self.where} {problem}")  # a setting is wrong: no message can go until it is fixed
+
+    def _transaction(self, smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> str:
+        try:
+            for step, address, command in (
+                ("MAIL FROM", sender, smtp.mail),
+                ("RCPT TO", recipient, smtp.rcpt),
+            ):
+                code, reply = command(address)
+                if code not in (250, 251):
+                    self._refused(smtp, step, code, reply)
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            raise _Dropped(f"the connection to {self.where} dropped: {_why(error)}") from None
+        try:
+            code, reply = smtp.data(data)
+        except smtplib.SMTPDataError as error:
+            self._refused(smtp, "DATA", error.smtp_code, error.smtp_error)
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            self.close()
+            raise SendFailure(
+                "unknown", f"the connection dropped while the message was handed over ({_why(error)})"
+            ) from None
+        if code != 250:
+            self._refused(smtp, "DATA", code, reply)  # refused at the end of the message: nothing delivered
+        return _reply(code, reply)
+
+    def _refused(self, smtp: smtplib.SMTP, step: str, code: int, reply: bytes | str) -> NoReturn:
+        """Raise SendFailure for a refusal (4xx temporary, 5xx permanent), leaving the connection usable."""
+        try:
+            if code == 421:  # the server is closing the connection
+                self.close()
+            else:
+                smtp.rset()
+        except (OSError, smtplib.SMTPException):
+            self.close()
+        kind: Literal["temporary", "permanent"] = "permanent" if 500 <= code < 600 else "temporary"
+        raise SendFailure(kind, f"{step}: {_reply(code, reply)}")
+
+
+def _reply(code: int, reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    return f"{code} {' '.join(text.split())}"
+
+
+def _why(error: BaseException) -> str:
+    return str(error) or type(error).__name__

@@ -1,0 +1,509 @@
+"""Mail the built letters: messages from the manifest, written to outbox/ as a dry run unless told to send.
+
+What goes is what was proofed: each attachment is the file recorded in manifest.json, refused when its
+SHA-256 no longer matches. Sending goes through SMTP at a set rate and every message is recorded in the
+ledger (ledger.py) before and after its transaction, so a resumed run never sends a message twice.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from email import policy
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import escape
+from pydantic import Field
+
+from keycities.campaign import Model, load_campaign
+from keycities.errors import MailError
+from keycities.ledger import LEDGER, Connection, Ledger, Row, SendFailure
+from keycities.output import MANIFEST, ManifestEntry, read_manifest, sha256, write_atomic
+from keycities.source import Located, raise_if_any, read_yaml, validate
+
+SETTINGS = "mail.yaml"
+OUTBOX = "outbox"
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+# Reserved for examples (RFC 2606): the shipped placeholder, never a real sender.
+RESERVED_DOMAINS = (".example", ".invalid", ".test", ".example.com", ".example.org", ".example.net")
+RATE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|min|minute|h|hour)\s*")
+UNIT_SECONDS = {"s": 1, "sec": 1, "second": 1, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
+DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9-]*[A-Za-z0-9]")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # CR and LF above all: a line break in a header injects headers
+MEDIA_TYPES = {"pdf": "pdf", "docx": "vnd.openxmlformats-officedocument.wordprocessingml.document"}
+EXAMPLE = "expected one address like 'Key Cities Group <letters@keycities.uk>'"
+Say = Callable[[str, bool], None]  # (line, is it a problem): problems go to stderr
+
+
+class SmtpSettings(Model):
+    """The `smtp:` block of mail.yaml."""
+
+    host: str = "localhost"
+    port: int | None = Field(default=None, gt=0, lt=65536)  # by security: 587, 465 or 25
+    user: str | None = None
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    timeout: float = Field(default=30, gt=0)  # seconds
+
+
+class MailSettings(Model):
+    """mail.yaml, but for `from` (checked on its own; see load_settings)."""
+
+    reply_to: str | None = None
+    opt_out: str
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    rate: str = "30/min"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """mail.yaml with the environment's overrides applied, checked."""
+
+    sender: Address
+    reply_to: Address | None
+    opt_out: str
+    smtp: SmtpSettings
+    interval: float  # seconds between messages
+    placeholder: str | None  # what to do when an address is still the shipped example
+
+
+@dataclass(frozen=True)
+class MailOptions:
+    """What to mail and how, from the command line."""
+
+    send: bool = False
+    limit: int | None = None
+    letter: str | None = None
+    attach_docx: bool = False
+    rate: str | None = None
+    strict: bool = False
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Time, injectable so tests of the rate limit and back-off do not wait."""
+
+    now: Callable[[], datetime] = _utc_now
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass
+class MailReport:
+    """How each selected message ended, by outcome (`sent`, `refused`, `written`...)."""
+
+    sent: bool
+    counts: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def unsent(self) -> int:
+        """Messages that need a person or a later run."""
+        held = ("sent", "written", "sent earlier", "held back by --limit")
+        return sum(count for outcome, count in self.counts.items() if outcome not in held)
+
+    def summary(self) -> str:
+        """`2 sent, 1 refused, ...`, with what earlier runs sent and what --limit held back."""
+        first = (
+            f"{self.counts['sent']} sent" if self.sent else f"{self.counts['written']} written to the outbox"
+        )
+        outcomes = ("refused", "failed (temporary)", "failed (permanent)", "awaiting confirmation")
+        parts = [first, *(f"{self.counts[o]} {o}" for o in outcomes)]
+        extra = [f"{self.counts[o]} {o}" for o in ("sent earlier", "held back by --limit") if self.counts[o]]
+        return ", ".join(parts) + (f"; {', '.join(extra)}" if extra else "")
+
+    def hint(self) -> str:
+        """What to do when some messages did not go."""
+        if not self.sent:
+            return f"{self.unsent} message(s) would not be sent; see above"
+        return (
+            f"{self.unsent} message(s) not sent; see above. Run the same command again to resume: what was "
+            "sent is never sent again, and temporary failures are retried when due"
+        )
+
+
+def parse_address(text: str) -> Address:
+    """One mailbox, `Name <user@domain.uk>` or `user@domain.uk`, checked strictly; ValueError says why."""
+    match = re.fullmatch(r"\s*(?:(.*?)\s*<([^<>]*)>|([^<>]*?))\s*", text)
+    name, spec = (match[1] or "", match[2] if match[2] is not None else match[3]) if match else ("", text)
+    problem = address_problem(spec) or ("a line break in the name" if CONTROL.search(name) else None)
+    if problem:
+        raise ValueError(f"{problem}; {EXAMPLE}")
+    return Address(display_name=name.strip().strip('"'), addr_spec=spec)
+
+
+def address_problem(spec: str) -> str | None:
+    """Why `spec` is not a plain deliverable address (one @, a domain with a dot, no spaces), or None."""
+    if not spec:
+        return "no email address"
+    if CONTROL.search(spec):
+        return f"a line break or control character in the email address {spec!r}"
+    local, _, domain = spec.rpartition("@")
+    if spec.count("@") != 1 or not local or " " in spec or not spec.isascii() or not DOMAIN.fullmatch(domain):
+        return f"{spec!r} is not a valid email address (one @, no spaces, ASCII, a domain with a dot)"
+    try:
+        valid = Address(addr_spec=spec).addr_spec == spec
+    except (ValueError, IndexError, HeaderParseError):
+        valid = False
+    return None if valid else f"{spec!r} is not a valid email address"
+
+
+def rate_interval(text: str) -> float:
+    """Seconds between messages for a rate like `30/min`, `2/s` or `500/h`; ValueError if it is not one."""
+    match = RATE.fullmatch(text)
+    if not match or float(match[1]) <= 0:
+        raise ValueError(f"expected a rate like 30/min, 2/s or 500/h, got {text!r}")
+    return UNIT_SECONDS[match[2]] / float(match[1])
+
+
+def load_settings(
+    project: Path, environ: Mapping[str, str], strict: bool = False
+) -> tuple[Settings, list[str]]:
+    """Read mail.yaml and apply KEYCITIES_SMTP_* from the environment; DataError lists every problem."""
+    located = read_yaml(project / SETTINGS)
+    data: Any = located.data
+    errors = [
+        f"{located.where(path)}: a password must not be kept in a file; delete it, and set "
+        "KEYCITIES_SMTP_PASSWORD or type it when asked"
+        for path in sorted(located.lines, key=located.line)
+        if path and path[-1] == "password"
+    ]
+    for holder in (data, data.get("smtp") if isinstance(data, dict) else None):
+        if isinstance(holder, dict):
+            holder.pop("password", None)  # reported above, not again as an unknown key
+    # `from` is checked here: it is not a Python name, and the schema reader matches keys to field names
+    sender = data.pop("from", None) if isinstance(data, dict) else None
+    model, problems, warnings = validate(MailSettings, Located(located.file, data, located.lines))
+    errors += problems
+    for key, check in (("from", parse_address), ("reply_to", parse_address), ("rate", rate_interval)):
+        value = sender if key == "from" else data.get(key) if isinstance(data, dict) else None
+        try:
+            if key == "from" and isinstance(data, dict) and not isinstance(value, str):
+                raise ValueError(f"missing, or not text; {EXAMPLE}")
+            if isinstance(value, str):  # anything else is the schema's to report
+                check(value)
+        except ValueError as error:
+            errors.append(f"{located.where((key,))}: {error}")
+    smtp = _environment(model.smtp if model else SmtpSettings(), environ, errors)
+    if smtp.user and smtp.security == "none" and smtp.host not in LOCAL_HOSTS:
+        errors.append(
+            f"{located.where(('smtp', 'security'))}: 'none' would send the password unencrypted to "
+            f"{smtp.host}; use starttls or ssl"
+        )
+    raise_if_any(errors, warnings, strict)
+    assert model is not None and isinstance(sender, str)
+    address = parse_address(sender)
+    shipped = [(("from",), address.addr_spec), (("opt_out",), model.opt_out), (("smtp", "host"), smtp.host)]
+    placeholder = next(
+        (
+            f"{located.where(path)}: {value} is a placeholder; replace it with the group's own before sending"
+            for path, value in shipped
+            if f".{value.lower().rpartition('@')[2]}".endswith(RESERVED_DOMAINS)
+        ),
+        None,
+    )
+    if smtp.host in LOCAL_HOSTS:
+        placeholder = None  # a server on this machine is a trial run: the shipped addresses may stand
+
+    reply_to = parse_address(model.reply_to) if model.reply_to else None
+    settings = Settings(address, reply_to, model.opt_out, smtp, rate_interval(model.rate), placeholder)
+    return settings, warnings
+
+
+def _environment(smtp: SmtpSettings, environ: Mapping[str, str], errors: list[str]) -> SmtpSettings:
+    """The SMTP settings with KEYCITIES_SMTP_HOST, _PORT, _USER and _SECURITY applied."""
+    changes: dict[str, Any] = {}
+    if environ.get("KEYCITIES_SMTP_HOST"):
+        changes["host"] = environ["KEYCITIES_SMTP_HOST"]
+    if "KEYCITIES_SMTP_USER" in environ:
+        changes["user"] = environ["KEYCITIES_SMTP_USER"] or None  # set but empty: no login
+    security, port = environ.get("KEYCITIES_SMTP_SECURITY"), environ.get("KEYCITIES_SMTP_PORT")
+    if security and security not in DEFAULT_PORTS:
+        errors.append(f"KEYCITIES_SMTP_SECURITY: expected starttls, ssl or none, got {security!r}")
+    elif security:
+        changes["security"] = security
+    if port and not (port.isdigit() and 0 < int(port) < 65536):
+        errors.append(f"KEYCITIES_SMTP_PORT: expected a port number like 587, got {port!r}")
+    elif port:
+        changes["port"] = int(port)
+    smtp = smtp.model_copy(update=changes)
+    return smtp if smtp.port else smtp.model_copy(update={"port": DEFAULT_PORTS[smtp.security]})
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message: a letter for one recipient, with the manifest entries of the files to attach."""
+
+    letter: str
+    recipient: str
+    files: tuple[ManifestEntry, ...]  # the PDF first, then the Word file with --attach docx
+    missing: tuple[str, ...]  # formats asked for but not built
+
+    def get(self, key: str) -> str:
+        """A field of the letter's manifest entry, as text."""
+        return str(self.files[0].get(key) or "")
+
+
+def plan(out: Path, options: MailOptions) -> list[Outgoing]:
+    """The letters in the manifest to mail, one message per recipient, in path order."""
+    manifest = read_manifest(out)
+    if not manifest:
+        raise MailError(f"{out / MANIFEST}: no manifest; build the letters first with `generate.py letters`")
+    by_letter: dict[tuple[str, str], dict[str, ManifestEntry]] = {}
+    for entry in manifest.values():
+        if entry.get("kind") == "letter":
+            key = (str(entry.get("collection")), str(entry.get("target")))
+            by_letter.setdefault(key, {})[str(entry.get("format"))] = entry
+    names = sorted({letter for letter, _ in by_letter})
+    if options.letter and options.letter not in names:
+        raise MailError(
+            f"no letter '{options.letter}' in {out / MANIFEST}; letters built: {', '.join(names)}"
+        )
+    wanted = ("pdf", "docx") if options.attach_docx else ("pdf",)
+    return [
+        Outgoing(
+            letter,
+            recipient,
+            tuple(formats[name] for name in wanted if name in formats) or tuple(formats.values()),
+            tuple(name for name in wanted if name not in formats),
+        )
+        for (letter, recipient), formats in sorted(by_letter.items())
+        if options.letter in (None, letter)
+    ]
+
+
+class Bodies:
+    """The plain-text and HTML bodies, from templates/mail.txt and mail.html (sandboxed, strict Jinja)."""
+
+    def __init__(self, project: Path) -> None:
+        environment = SandboxedEnvironment(
+            loader=jinja2.FileSystemLoader(project / "templates"),
+            undefined=jinja2.StrictUndefined,
+            autoescape=jinja2.select_autoescape(),  # on for .html: data cannot inject markup
+            keep_trailing_newline=True,
+        )
+        try:
+            self.templates = [environment.get_template(name) for name in ("mail.txt", "mail.html")]
+        except jinja2.TemplateNotFound as error:
+            raise MailError(f"templates/{error.name}: not found; restore it from the repository") from None
+        except jinja2.TemplateSyntaxError as error:
+            raise MailError(f"templates/{error.name}:{error.lineno}: {error.message}") from None
+
+    def render(self, context: dict[str, Any]) -> tuple[str, str]:
+        """(text, html) for one message; a MailError names the template, the line and the names available."""
+        bodies = []
+        for template in self.templates:
+            try:
+                bodies.append(template.render(context))
+            except jinja2.TemplateError as error:
+                lines = [
+                    f.lineno
+                    for f in traceback.extract_tb(error.__traceback__)
+                    if f.filename == template.filename
+                ]
+                raise MailError(
+                    f"templates/{template.name}:{lines[-1] if lines else '?'}: {error.message}; names "
+                    f"available: {', '.join(sorted(context))}"
+                ) from None
+        plain = (context["opt_out"], context["group_name"])
+        for template, body, needles in zip(self.templates, bodies, (plain, map(escape, plain)), strict=True):
+            if not all(str(needle) in body for needle in needles):
+                raise MailError(
+                    f"templates/{template.name}: every message must name the sender and give the opt-out "
+                    "contact (UK GDPR, PECR); keep the footer placing {{ group_name }} and {{ opt_out }}"
+                )
+        return bodies[0], bodies[1]
+
+
+def mail_letters(
+    project: Path,
+    out: Path,
+    options: MailOptions,
+    say: Say,
+    *,
+    environ: Mapping[str, str] = os.environ,
+    prompt: Callable[[str], str] | None = None,
+    clock: Clock | None = None,
+) -> MailReport:
+    """Write each letter's message to the outbox, or send it (options.send), recording every message."""
+    settings, warnings = load_settings(project, environ, options.strict)
+    if options.rate:
+        try:
+            settings = replace(settings, interval=rate_interval(options.rate))
+        except ValueError as error:
+            raise MailError(f"--rate: {error}") from None
+    planned = plan(out, options)
+    if options.send and settings.placeholder:
+        raise MailError(settings.placeholder)
+    run = _Run(project, out, settings, options, say, clock or Clock())
+    run.connection = Connection(settings.smtp, environ.get("KEYCITIES_SMTP_PASSWORD"), prompt)
+    for warning in warnings:
+        say(f"warning: {warning}", True)
+    try:
+        for outgoing in planned:
+            outcome = run.mail(outgoing)
+            run.report.counts[outcome] += 1
+            if not options.send and outcome != "written":  # the outbox shows only what would go
+                (out / OUTBOX / outgoing.letter / f"{outgoing.recipient}.eml").unlink(missing_ok=True)
+    finally:
+        run.connection.close()
+        if run.ledger:
+            run.ledger.close()
+    return run.report
+
+
+class _Run:
+    """One mailing: the ledger, the connection, the rate limit and what happened to each message."""
+
+    connection: Connection
+
+    def __init__(
+        self, project: Path, out: Path, settings: Settings, options: MailOptions, say: Say, clock: Clock
+    ) -> None:
+        self.out, self.settings, self.options, self.say, self.clock = out, settings, options, say, clock
+        self.bodies = Bodies(project)
+        group = load_campaign(project).data.group
+        self.group_name, contact = group.name, group.contact
+        self.contact = [*contact.address, *(x for x in (contact.email, contact.telephone, contact.web) if x)]
+        # a dry run reads the ledger to leave out what was sent, but never creates or changes it
+        self.ledger = Ledger(out / LEDGER) if options.send or (out / LEDGER).is_file() else None
+        self.report = MailReport(sent=options.send)
+        self.attempted = 0
+        self.last_start: float | None = None
+
+    def mail(self, outgoing: Outgoing) -> str:
+        """Send or write one message unless the ledger or its data says not to; the outcome."""
+        now, email, subject = self.clock.now(), outgoing.get("email"), outgoing.get("subject")
+        row = self.ledger.find(outgoing.recipient, outgoing.get("sha256")) if self.ledger else None
+        held = row.hold(email, now) if row else None
+        if row and held:
+            if held != "sent earlier":
+                self.say(row.advice, True)
+            return held
+        problem, attachments = self._check(outgoing)
+        if problem:
+            self.say(f"{outgoing.letter}/{outgoing.recipient}: refused: {problem}", True)
+            if self.ledger and self.options.send:
+                self.ledger.refuse((row or self._add(outgoing)).id, email, subject, problem, now)
+            return "refused"
+        if self.options.limit is not None and self.attempted >= self.options.limit:
+            return "held back by --limit"
+        self.attempted += 1
+        message_id = row.message_id if row else make_msgid(domain=self.settings.sender.domain)
+        data = self._message(outgoing, attachments, message_id).as_bytes(policy=policy.SMTP)
+        if self.options.send:
+            return self._send(row or self._add(outgoing, message_id), outgoing, data)
+        path = self.out / OUTBOX / outgoing.letter / f"{outgoing.recipient}.eml"
+        write_atomic(path, data)
+        names = ", ".join(name for name, _, _ in attachments)
+        self.say(
+            f"would send {outgoing.letter}/{outgoing.recipient} to <{email}>: {subject} [{names}]", False
+        )
+        return "written"
+
+    def _add(self, outgoing: Outgoing, message_id: str | None = None) -> Row:
+        assert self.ledger is not None
+        message_id = message_id or make_msgid(domain=self.settings.sender.domain)
+        key = (outgoing.recipient, outgoing.letter, outgoing.get("sha256"))
+        return self.ledger.add(
+            (*key, outgoing.get("email"), outgoing.get("subject"), message_id), self.clock.now()
+        )
+
+    def _check(self, outgoing: Outgoing) -> tuple[str | None, list[tuple[str, str, bytes]]]:
+        """Why this message must not go (bad data, a file changed since it was built), and its attachments."""
+        if outgoing.missing:
+            return f"no {' or '.join(outgoing.missing)} file was built for it; build it, or drop --attach", []
+        problem = address_problem(outgoing.get("email"))
+        if problem:
+            return f"{problem}; correct the recipient's email and build the letters again", []
+        for key, whose in (("holder", "the recipient's name"), ("subject", "the letter's subject")):
+            if CONTROL.search(outgoing.get(key)):
+                what = f"a line break or control character in the {key} {outgoing.get(key)!r}"
+                return f"{what}; correct {whose} and build the letters again", []
+        attachments = []
+        for entry in outgoing.files:
+            path = self.out / str(entry.get("path"))
+            try:
+                if not path.resolve().is_relative_to(self.out.resolve()):
+                    return f"{path} is outside the output folder; build the letters again", []
+                data = path.read_bytes()
+            except FileNotFoundError:
+                return f"{path} is missing; build it again with `generate.py letters`", []
+            if sha256(data) != entry.get("sha256"):
+                return (
+                    f"{path} changed since it was built (its SHA-256 differs from the manifest); build it "
+                    "again with `generate.py letters` and check it before sending"
+                ), []
+            kind = str(entry.get("format"))
+            attachments.append((f"{outgoing.letter}.{kind}", MEDIA_TYPES.get(kind, "octet-stream"), data))
+        return None, attachments
+
+    def _message(
+        self, outgoing: Outgoing, attachments: list[tuple[str, str, bytes]], message_id: str
+    ) -> EmailMessage:
+        text, html = self.bodies.render(
+            {
+                "salutation": outgoing.get("salutation"),
+                "holder": outgoing.get("holder"),
+                "subject": outgoing.get("subject"),
+                "group_name": self.group_name,
+                "contact": self.contact,
+                "sender": self.settings.sender.addr_spec,
+                "opt_out": self.settings.opt_out,
+                "attachments": [name for name, _, _ in attachments],
+                "language": outgoing.get("language") or "en-GB",
+            }
+        )
+        message = EmailMessage()
+        message["From"] = self.settings.sender
+        message["To"] = Address(display_name=outgoing.get("holder"), addr_spec=outgoing.get("email"))
+        if self.settings.reply_to:
+            message["Reply-To"] = self.settings.reply_to
+        message["Subject"] = outgoing.get("subject")
+        message["Date"] = format_datetime(self.clock.now())
+        message["Message-ID"] = message_id
+        message.set_content(text, cte="quoted-printable")  # 7-bit: any server takes it
+        message.add_alternative(html, subtype="html", cte="quoted-printable")
+        for name, subtype, data in attachments:
+            message.add_attachment(data, maintype="application", subtype=subtype, filename=name)
+        return message
+
+    def _send(self, row: Row, outgoing: Outgoing, data: bytes) -> str:
+        assert self.ledger is not None
+        if self.last_start is not None:
+            wait = self.last_start + self.settings.interval - self.clock.monotonic()
+            if wait > 0:
+                self.clock.sleep(wait)
+        self.last_start = self.clock.monotonic()
+        email = outgoing.get("email")
+        if not self.ledger.claim(row, email, outgoing.get("subject"), self.clock.now()):
+            self.say(f"{row.label}: skipped: another run is sending it or has sent it", True)
+            return "taken by another run"
+        try:
+            reply = self.connection.deliver(self.settings.sender.addr_spec, email, data)
+        except SendFailure as failure:
+            row = self.ledger.record_failure(row, failure, self.clock.now())
+            self.say(row.advice, True)
+            return row.outcome
+        except MailError as error:  # a setting is wrong: nothing can go until it is fixed, so stop
+            self.ledger.failed(row.id, "temporary", str(error), self.clock.now(), retry_at=self.clock.now())
+            raise
+        self.ledger.sent(row.id, reply, self.clock.now())
+        self.say(f"sent {row.label} to <{email}>: {reply}", False)
+        return "sent"
