@@ -108,7 +108,10 @@ class DocxRenderer:
             _check_text(document)
         word = docx.Document(io.BytesIO(self._template))
         _clear_reference_content(word)
-        builder = _Builder(word, documents[0].language, self._style_ids)
+        # A file of one document counts all its pages (NUMPAGES, which LibreOffice also fills in); a
+        # combined file counts each section's own (SECTIONPAGES, which only Word fills in).
+        total = "NUMPAGES" if len(documents) == 1 else "SECTIONPAGES"
+        builder = _Builder(word, documents[0].language, self._style_ids, total)
         previous: Document | None = None
         for document in documents:
             builder.add(document, word.sections[0] if previous is None else _new_section(word), previous)
@@ -121,8 +124,11 @@ class DocxRenderer:
 class _Builder:
     """Writes documents into one python-docx document; one builder per render, so renders share nothing."""
 
-    def __init__(self, word: WordDocument, file_language: str, style_ids: dict[str, str | None]) -> None:
+    def __init__(
+        self, word: WordDocument, file_language: str, style_ids: dict[str, str | None], total: str
+    ) -> None:
         self._word = word
+        self._total = total
         self._style_ids = style_ids
         self._file_language = file_language
         self._run_language: str | None = None
@@ -292,7 +298,7 @@ class _Builder:
         self._text(paragraph, f"{document.footer}\t{page} ")
         _add_field(paragraph, "PAGE")
         self._text(paragraph, f" {of} ")
-        _add_field(paragraph, "SECTIONPAGES")
+        _add_field(paragraph, self._total)
 
 
 def _repeats(previous: Document | None, document: Document, field: str) -> bool:
