@@ -30,7 +30,8 @@ from click.testing import CliRunner, Result
 
 from keycities.cli import cli
 from keycities.ledger import LEDGER, Ledger
-from keycities.mail import Clock, MailOptions, address_problem, mail_letters, rate_interval
+from keycities.mail import Clock, MailOptions, mail_letters
+from keycities.mail_settings import address_problem, rate_interval
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LETTER = "cities-in-action"
@@ -764,7 +765,7 @@ def test_tls(
     try:
         if trusted:  # the client trusts the test certificate, as it would a real server's
             client = ssl.create_default_context(cafile=str(cert))
-            monkeypatch.setattr("keycities.ledger.ssl.create_default_context", lambda: client)
+            monkeypatch.setattr("keycities.smtp.ssl.create_default_context", lambda: client)
         keep(good_out, {"alpha"})
         write_settings(project, controller.port, security=security)
         result = run_mail(project, good_out, "--send")
