@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from keycities.campaign import Comparator, Member
 from keycities.charts import Bar, ChartImages, ranked_bars, share_bar
 from keycities.compose import ChartRef, Composed, Composer, SourceNotes
 from keycities.document import Chart, Document, Image
@@ -27,6 +28,13 @@ WORDS = {
         "not_shown": "Not shown, for want of a figure: {names}.",
         "share_caption": "{name}'s share of the group's GVA, 2017",
         "others": "Other members",
+        "productivity_alt": "Bar chart of GVA per filled job in 2017 for the {count} members with a "
+        "figure, from highest to lowest, with the {benchmark} average of {average} marked by a line. "
+        "{where}",
+        "highlighted": "{name}, highlighted, is {rank} at {value}.",
+        "not_charted": "{name} has no figure and is not shown ({why}).",
+        "share_alt": "Bar showing the group's GVA in 2017, {total}, split into {name}'s {value} ({share}) "
+        "and the other members' {rest}.",
     },
     "cy": {
         "title": "{name}: pecyn briffio",
@@ -36,6 +44,13 @@ WORDS = {
         "not_shown": "Heb eu dangos, am nad oes ffigur: {names}.",
         "share_caption": "Cyfran {name} o GVA y grŵp, 2017",
         "others": "Aelodau eraill",
+        "productivity_alt": "Siart bar o GVA fesul swydd wedi'i llenwi yn 2017 ar gyfer y {count} aelod "
+        "sydd â ffigur, o'r uchaf i'r isaf, gyda chyfartaledd {benchmark} ({average}) wedi'i nodi â "
+        "llinell. {where}",
+        "highlighted": "Mae {name}, wedi'i amlygu, yn {rank}, gyda {value}.",
+        "not_charted": "Nid oes ffigur ar gyfer {name}, felly nid yw i'w weld ({why}).",
+        "share_alt": "Bar yn dangos GVA y grŵp yn 2017, {total}, wedi'i rannu rhwng {value} {name} "
+        "({share}) a {rest} yr aelodau eraill.",
     },
 }
 
@@ -53,6 +68,14 @@ class BriefingComposer:
         """English always; Welsh too when the member supplies its Welsh text."""
         welsh: list[Language] = ["cy"] if (slug, "cy") in self.local else []
         return ["en-GB", *welsh]
+
+    def logos(self, slug: str) -> list[str]:
+        """The logo files a member's local content names (its packs depend on them)."""
+        return [
+            content.front.logo
+            for (owner, _), content in self.local.items()
+            if owner == slug and content.front.logo
+        ]
 
     def template_names(self, slug: str, language: Language) -> list[str]:
         """The member's own template first, then the default."""
@@ -93,7 +116,7 @@ class BriefingComposer:
         partner_logo = None
         if local and local.front.logo:
             partner_logo = composer.image(local.front.logo, f"{member.council} logo", 45)
-        name = clean(member.name)
+        name = clean(_name(member, language))
         document = Document(
             kind="briefing",
             title=words["title"].format(name=name),
@@ -143,15 +166,17 @@ class BriefingComposer:
             formatter.money,
         )
         own = book[f"member.{slug}.gva_per_filled_job"]
+        name = _name(me, formatter.language)
         if own.value is None:
-            where = f"{me.name} has no figure and is not shown ({own.why_missing})."
+            where = words["not_charted"].format(name=name, why=(own.why_missing or "").rstrip("."))
         else:
             rank = formatter.figure(book[f"member.{slug}.gva_per_filled_job_rank"])
-            where = f"{me.name}, highlighted, is {rank} at {formatter.figure(own)}."
-        alt = (
-            f"Bar chart of GVA per filled job in 2017 for the {len(bars)} members with a figure, from "
-            f"highest to lowest, with the {benchmark.name} average of {formatter.figure(england)} marked "
-            f"by a line. {where}"
+            where = words["highlighted"].format(name=name, rank=rank, value=formatter.figure(own))
+        alt = words["productivity_alt"].format(
+            count=len(bars),
+            benchmark=_name(benchmark, formatter.language),
+            average=formatter.figure(england),
+            where=where,
         )
         caption = (
             words["productivity_caption"]
@@ -165,8 +190,9 @@ class BriefingComposer:
     ) -> ChartRef:
         own, rest = book[f"member.{slug}.gva"], book[f"member.{slug}.gva_rest_of_group"]
         if own.value is None or rest.value is None:
-            return ChartRef("gva_share", None, missing=True, why=own.why_missing or rest.why_missing or "")
-        name = self.campaign.members[slug].name
+            why = (own.why_missing or rest.why_missing or "").rstrip(".")
+            return ChartRef("gva_share", None, missing=True, why=why)
+        name = _name(self.campaign.members[slug], formatter.language)
         share = formatter.figure(book[f"member.{slug}.gva_share_of_group"])
         total = formatter.figure(book["group.gva"])
 
@@ -176,13 +202,17 @@ class BriefingComposer:
                 Bar(name, own.value, formatter.figure(own)),
                 Bar(words["others"], rest.value, formatter.figure(rest)),
             )
-            alt = (
-                f"Bar showing the group's GVA in 2017, {total}, split into {name}'s {formatter.figure(own)} "
-                f"({share}) and the other members' {formatter.figure(rest)}."
+            alt = words["share_alt"].format(
+                total=total, name=name, value=formatter.figure(own), share=share, rest=formatter.figure(rest)
             )
             return _chart(images, alt, words["share_caption"].format(name=name))
 
         return ChartRef("gva_share", draw)
+
+
+def _name(holder: Member | Comparator, language: str) -> str:
+    """A member's or comparator's name in the document's language."""
+    return holder.name_cy if language == "cy" and holder.name_cy else holder.name
 
 
 def _chart(images: ChartImages, alt: str, caption: str) -> Chart:

@@ -159,6 +159,7 @@ def plan_briefings(project: Project, selection: Selection) -> list[Job]:
             for path in folder.rglob("*")
             if path.is_file() and (folder == own or path.name.split(".")[0] == slug)
         ]
+        member_files += project.briefings.logos(slug)
         key = _digest(common, inputs_hash(project.folder, member_files))
         for language in project.briefings.languages(slug):
             jobs.append(

@@ -136,6 +136,7 @@ class Member(Model):
 class Comparator(Model):
     key: str
     name: str
+    name_cy: str | None = None
     figures: Figures
 
 

@@ -39,6 +39,7 @@ from keycities.markdown import chart_marker, clean, escape, note_marker, runs_of
 from keycities.recipients import Addressee
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+RELEASED = {"en-GB": "released", "cy": "cyhoeddwyd"}
 NOTES_TITLE = {"en-GB": "Sources", "cy": "Ffynonellau"}
 NOT_AVAILABLE = {"en-GB": "not available", "cy": "dim ar gael"}
 GAP_WORDS = {
@@ -68,6 +69,11 @@ class FigureRef:
     def why(self) -> str:
         """Why the figure is missing, in words."""
         return (self.figure.why_missing or "").rstrip(".")
+
+    @property
+    def zero(self) -> bool:
+        """True when the value is exactly nothing (a member already above the benchmark adds nothing)."""
+        return self.figure.value == 0
 
     @property
     def label(self) -> str:
@@ -140,7 +146,13 @@ class SourceNotes:
         when = self.formatter.date(released) if isinstance(released, date) else None
         if isinstance(released, str):  # a month, "2024-06"
             when = self.formatter.month(int(released[:4]), int(released[5:]))
-        parts = (source.publisher, f"‘{source.title}’", f"released {when}" if when else None, source.url)
+        released_word = RELEASED[self.formatter.language]
+        parts = (
+            source.publisher,
+            f"‘{source.title}’",
+            f"{released_word} {when}" if when else None,
+            source.url,
+        )
         return ", ".join(part for part in parts if part)
 
 
