@@ -94,7 +94,7 @@ def plan_letters(project: Project, selection: Selection) -> list[Job]:
         raise BuildError(
             f"no letter named '{selection.letter}'; letters: {', '.join(sorted(project.letters))}"
         )
-    common = common_hash(project.folder)
+    common = common_hash(project)
     jobs = []
     for name, letter in sorted(project.letters.items()):
         if selection.letter and name != selection.letter:
@@ -140,7 +140,7 @@ def plan_briefings(project: Project, selection: Selection) -> list[Job]:
     """A job per member and language (Welsh too where the member supplies Welsh text)."""
     if selection.city and selection.city not in project.campaign.members:
         raise BuildError(f"no member '{selection.city}'; members: {', '.join(project.campaign.members)}")
-    common = common_hash(project.folder)
+    common = common_hash(project)
     jobs = []
     for slug in project.campaign.members:
         if selection.city and slug != selection.city:
@@ -194,11 +194,12 @@ def inputs_hash(folder: Path, relative_files: Iterable[str]) -> str:
     return digest.hexdigest()
 
 
-def common_hash(folder: Path) -> str:
-    """What every document depends on: cities.yaml, every template and asset (the package's fonts too),
-    and the tool's version."""
+def common_hash(project: Project) -> str:
+    """What every document depends on: cities.yaml and the images it names, every template and asset
+    (the package's fonts too), and the tool's version."""
+    folder, group = project.folder, project.campaign.data.group
     digest = hashlib.sha256(__version__.encode())
-    digest.update(_read(folder / "cities.yaml"))
+    digest.update(bytes.fromhex(inputs_hash(folder, ["cities.yaml", group.logo, group.signature])))
     for root in asset_folders(folder):
         for path in sorted(root.rglob("*")) if root.is_dir() else []:
             if path.is_file():
@@ -242,8 +243,8 @@ def build(
             nonlocal done
             done += 1
             getattr(report, status).append((job.label, reason) if reason is not None else job.label)
-            if status == "failed":  # the previous output stays, and so does its record
-                entries.update({path: previous[path] for path in _paths(job, formats) if path in previous})
+            if status == "failed":  # the previous output stays, and so does its record, if still true
+                entries.update(_unchanged_entries(_paths(job, formats), previous, out))
             if progress:
                 progress(done, len(jobs), job.label, status)
 
@@ -282,7 +283,11 @@ def build(
         formatter = Formatter(project.campaign.data.group.money_style)
         claims = claim_warnings(project.campaign, reconcile(project.campaign, project.book), formatter)
         title = f"{project.campaign.data.group.name}: documents to check"
-        page = proof_page(entries.values(), sorted(set(report.warnings)) + claims, title)
+        failures = [
+            f"Not rebuilt in this run, so the file listed is from an earlier build: {document}: {reason}"
+            for document, reason in report.failed
+        ]
+        page = proof_page(entries.values(), failures + sorted(set(report.warnings)) + claims, title)
         write_atomic(out / "index.html", page.encode())
         report.seconds = time.perf_counter() - started
         write_manifest(out, entries, {"version": __version__, "seconds": round(report.seconds, 2)})
@@ -316,9 +321,10 @@ def _combine(
             documents = [job.compose().document for job in letter_jobs]
             built_at = datetime.now(UTC).isoformat(timespec="seconds")
             for file_format, path in zip(formats, paths, strict=True):
-                data = renderer(
+                made = renderer(
                     file_format, letter_jobs[0].css, letter_jobs[0].reference, asset_folders(project.folder)
-                ).render_combined(documents)
+                )
+                data, pages = made.render_combined_with_pages(documents)
                 write_atomic(out / path, data)
                 entries[path] = {
                     "path": path,
@@ -329,7 +335,7 @@ def _combine(
                     "title": f"{name}: {len(documents)} letters",
                     "sha256": sha256(data),
                     "bytes": len(data),
-                    "pages": None,
+                    "pages": pages,
                     "inputs": key,
                     "built": built_at,
                     "figures": [],
@@ -342,6 +348,17 @@ def _combine(
 
 def _paths(job: Job, formats: Iterable[Format]) -> list[str]:
     return [job.relative_path(file_format) for file_format in formats]
+
+
+def _unchanged_entries(
+    paths: list[str], previous: dict[str, ManifestEntry], out: Path
+) -> dict[str, ManifestEntry]:
+    """The previous records of those outputs still on disk as recorded."""
+    return {
+        path: previous[path]
+        for path in paths
+        if path in previous and file_sha256(out / path) == previous[path].get("sha256")
+    }
 
 
 def _unchanged(

@@ -100,6 +100,10 @@ class DocxRenderer:
         """Return the .docx bytes of one document."""
         return self.render_combined([document])
 
+    def render_combined_with_pages(self, documents: Sequence[Document]) -> tuple[bytes, None]:
+        """The combined file; Word counts its pages only when it opens it."""
+        return self.render_combined(documents), None
+
     def render_combined(self, documents: Sequence[Document]) -> bytes:
         """Return one .docx holding each document in its own section, each numbered from page 1."""
         if not documents:

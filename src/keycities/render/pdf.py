@@ -89,6 +89,10 @@ class PdfRenderer:
         its "Page N of M" and its pages exactly as in its own PDF. The file's title, metadata and
         language are the first document's.
         """
+        return self.render_combined_with_pages(documents)[0]
+
+    def render_combined_with_pages(self, documents: Sequence[Document]) -> tuple[bytes, int]:
+        """The combined PDF, with its number of pages."""
         if not documents:
             raise RenderError("cannot combine an empty list of documents")
         with self._failures("batch: "):
@@ -96,7 +100,8 @@ class PdfRenderer:
                 self._layout(document, anchor_prefix=f"d{index}-")
                 for index, document in enumerate(documents, start=1)
             ]
-            return self._write(laid_out[0].copy([page for layout in laid_out for page in layout.pages]))
+            pages = [page for layout in laid_out for page in layout.pages]
+            return self._write(laid_out[0].copy(pages)), len(pages)
 
     def _layout(self, document: Document, *, anchor_prefix: str) -> Any:
         from weasyprint import HTML

@@ -19,7 +19,7 @@ RenderResult = dict[Format, tuple[bytes, int | None]] | str  # bytes and pages p
 
 
 class Renderer(Protocol):
-    def render_combined(self, documents: Sequence[Document]) -> bytes: ...
+    def render_combined_with_pages(self, documents: Sequence[Document]) -> tuple[bytes, int | None]: ...
 
 
 _renderers: dict[tuple[str, Path, bytes], object] = {}  # per process, by layout file and its content

@@ -1,0 +1,242 @@
+"""Helpers for the build tests: project copies, running the command line, reading the output folder.
+
+A build is run either in this process (`invoke`, through click's CliRunner) or as the README runs it
+(`generate`, `python generate.py` in a subprocess). Both return a `Run` that knows the summary line and
+the status of each document from the progress lines (`[2/3] built cities-in-action/test-one`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from keycities.cli import cli
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+GENERATE = PROJECT_ROOT / "generate.py"
+PROJECT_PARTS = ("cities.yaml", "recipients.yaml", "letters", "templates", "assets", "cities")
+LETTER = "cities-in-action"
+SMALL_IDS = ("test-one", "test-two", "test-three")
+SMALL_CSV = """\
+id,office,role,name,honorific,address,email,tags,checked
+test-one,Test Office One,mp,Alex Example,Mx,House of Commons;London;SW1A 0AA,t1@example.org,test,2019-02-01
+test-two,Test Office Two,office,,,1 Example Street;Exampletown;EX1 1EX,t2@example.org,test,2019-02-01
+test-three,Test Office Three,council-leader,Sam Sample,,Town Hall;Leeds;S1 1SA,t3@example.org,test,2019-02-01
+"""
+SUMMARY = re.compile(
+    r"^(?P<built>\d+) built, (?P<skipped>\d+) skipped, (?P<failed>\d+) failed in \d+\.\d s; "
+    r"outputs in (?P<out>.+)$",
+    re.MULTILINE,
+)
+PROGRESS = re.compile(r"^\[\d+/\d+\] (?P<status>built|skipped|failed) (?P<document>\S+)$", re.MULTILINE)
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the shipped project (data, recipients, letters, templates, assets, local content)."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for part in PROJECT_PARTS:
+        source = PROJECT_ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, destination / part)
+        else:
+            shutil.copy2(source, destination / part)
+    return destination
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the first occurrence of `old` in a text file; `old` must occur."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} does not occur in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str) -> int:
+    """The 1-based line on which `needle` first occurs in a text file."""
+    text = path.read_text(encoding="utf-8")
+    position = text.find(needle)
+    assert position >= 0, f"{needle!r} does not occur in {path}"
+    return text.count("\n", 0, position) + 1
+
+
+@dataclass
+class Run:
+    """One run of the command line: exit code, output, and what it did to each document."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    exception: BaseException | None = None
+
+    @property
+    def counts(self) -> tuple[int, int, int]:
+        """(built, skipped, failed) from the summary line; fails the test when there is none."""
+        found = SUMMARY.search(self.stdout)
+        assert found, f"no summary line in stdout:\n{self.stdout}\nstderr:\n{self.stderr}"
+        return int(found["built"]), int(found["skipped"]), int(found["failed"])
+
+    @property
+    def statuses(self) -> dict[str, str]:
+        """Each document's status (`built`, `skipped`, `failed`), from the progress lines on stderr."""
+        return {match["document"]: match["status"] for match in PROGRESS.finditer(self.stderr)}
+
+    def with_status(self, status: str) -> set[str]:
+        return {document for document, state in self.statuses.items() if state == status}
+
+    def describe(self) -> str:
+        return f"exit {self.exit_code}\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}"
+
+
+def invoke(*args: str | Path) -> Run:
+    """The command line in this process; an exception other than a clean exit fails the test."""
+    result = CliRunner().invoke(cli, [str(arg) for arg in args])
+    exception = result.exception
+    assert exception is None or isinstance(exception, SystemExit), (
+        f"unexpected {exception!r}:\n{result.stdout}\n{result.stderr}"
+    )
+    return Run(result.exit_code, result.stdout, result.stderr, exception)
+
+
+def generate(*args: str | Path, project: Path, timeout: float = 300) -> Run:
+    """`python generate.py ARGS` as the README runs it, with KEYCITIES_PROJECT naming the project."""
+    environment = os.environ | {"KEYCITIES_PROJECT": str(project), "PYTHONUNBUFFERED": "1"}
+    completed = subprocess.run(
+        [sys.executable, str(GENERATE), *(str(arg) for arg in args)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=project,
+        timeout=timeout,
+        check=False,
+    )
+    return Run(completed.returncode, completed.stdout, completed.stderr)
+
+
+def label(path: str) -> str:
+    """`cities-in-action/test-one` from `letters/cities-in-action/test-one.pdf`; `briefings/x` likewise."""
+    stem = path.rsplit(".", 1)[0]
+    return stem.removeprefix("letters/")
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
+    """Every file under a folder: (sha256, mtime in ns), by path relative to the folder."""
+    return {
+        path.relative_to(folder).as_posix(): (sha256_file(path), path.stat().st_mtime_ns)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def documents(out: Path) -> dict[str, dict[str, Any]]:
+    """The manifest's records by path (the manifest must be valid JSON)."""
+    data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert data["tool"] == "keycities"
+    paths = [entry["path"] for entry in data["documents"]]
+    assert paths == sorted(paths), "manifest records are not in path order"
+    assert len(set(paths)) == len(paths), "a path is recorded twice"
+    return {entry["path"]: entry for entry in data["documents"]}
+
+
+def output_files(out: Path) -> set[str]:
+    """The documents on disk under letters/ and briefings/, relative to the output folder."""
+    return {
+        path.relative_to(out).as_posix()
+        for folder in ("letters", "briefings")
+        for path in (out / folder).rglob("*")
+        if path.is_file()
+    }
+
+
+def assert_consistent(out: Path) -> None:
+    """What must hold after any run: a valid manifest whose every record is a file on disk with the
+    recorded hash and size, every output recorded, no temporary files, and no lock left behind."""
+    records = documents(out)
+    for path, entry in records.items():
+        file = out / path
+        assert file.is_file(), f"the manifest records {path}, which is not on disk"
+        data = file.read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest(), f"{path}: sha256 is not the file's"
+        assert entry["bytes"] == len(data), f"{path}: size is not the file's"
+    unrecorded = output_files(out) - set(records)
+    assert not unrecorded, f"outputs missing from the manifest: {sorted(unrecorded)}"
+    leftovers = [path.name for path in out.rglob("*") if path.name.endswith(".tmp")]
+    assert not leftovers, f"temporary files left behind: {leftovers}"
+    assert not (out / ".build.lock").exists(), "the build lock was not removed"
+
+
+class ProofPage(HTMLParser):
+    """What the tests need from the proof page's DOM: its language, links, warnings and table rows."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lang: str | None = None
+        self.links: list[str] = []
+        self.warnings: list[str] = []  # the items under the "Warnings" heading
+        self.rows: list[list[str]] = []  # the document table: each row's cells' text
+        self.row_links: list[list[str]] = []
+        self._heading: str | None = None
+        self._in_h2 = False
+        self._h2_text = ""
+        self._in_body_row = False
+        self._cell: list[str] | None = None
+        self._item: list[str] | None = None
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "html":
+            self.lang = attributes.get("lang")
+        elif tag == "a" and attributes.get("href") is not None:
+            self.links.append(str(attributes["href"]))
+            if self._in_body_row:
+                self.row_links[-1].append(str(attributes["href"]))
+        elif tag == "h2":
+            self._in_h2, self._h2_text = True, ""
+        elif tag == "tr" and self._heading == "Documents":
+            self._in_body_row = True
+            self.rows.append([])
+            self.row_links.append([])
+        elif tag == "td" and self._in_body_row:
+            self._cell = []
+        elif tag == "li" and self._heading == "Warnings":
+            self._item = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h2":
+            self._in_h2, self._heading = False, self._h2_text.strip()
+        elif tag == "td" and self._cell is not None:
+            self.rows[-1].append(" ".join(" ".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr":
+            self._in_body_row = False
+        elif tag == "li" and self._item is not None:
+            self.warnings.append(" ".join("".join(self._item).split()))
+            self._item = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in_h2:
+            self._h2_text += data
+        if self._cell is not None:
+            self._cell.append(data)
+        if self._item is not None:
+            self._item.append(data)
+
+    @property
+    def document_rows(self) -> list[tuple[list[str], list[str]]]:
+        """The table's body rows, each as (its cells' text, its links); the header row has no cells."""
+        return [(row, links) for row, links in zip(self.rows, self.row_links, strict=True) if row]
