@@ -46,11 +46,18 @@ def make_project(folder: Path, count: int) -> Path:
         writer = csv.writer(handle)
         writer.writerow(["id", "office", "role", "name", "honorific", "address", "email", "checked"])
         for number in range(1, count + 1):
-            writer.writerow([
-                f"recipient-{number:05d}", f"Test Office {number}", "mp", f"Alex Example{number}", "Mx",
-                f"{number} Example Street;Exampletown;EX{number % 90 + 1} 1EX",
-                f"recipient{number}@example.org", "2019-02-01",
-            ])
+            writer.writerow(
+                [
+                    f"recipient-{number:05d}",
+                    f"Test Office {number}",
+                    "mp",
+                    f"Alex Example{number}",
+                    "Mx",
+                    f"{number} Example Street;Exampletown;EX{number % 90 + 1} 1EX",
+                    f"recipient{number}@example.org",
+                    "2019-02-01",
+                ]
+            )
     (folder / "recipients.yaml").write_text("recipients: []\n")
     return recipients
 
@@ -95,7 +102,9 @@ def help_seconds() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="number of letters (default 1000)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes for the build")
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="worker processes for the build"
+    )
     parser.add_argument("--baseline", type=int, default=None, help="letters for the baseline (default: N)")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
@@ -115,8 +124,10 @@ def main() -> None:
     print(f"build: {build_seconds:.1f} s, {build_rate:.1f} letters/s")
     print(f"baseline: {baseline_seconds:.1f} s for {baseline_count}, {baseline_rate:.1f} letters/s")
     print(f"ratio: {build_rate / baseline_rate:.2f}")
-    print(f"peak memory: main process {peak_main:.0f} MB, largest worker {peak_worker:.0f} MB, "
-          f"at most {peak_main + arguments.jobs * peak_worker:.0f} MB in all")
+    print(
+        f"peak memory: main process {peak_main:.0f} MB, largest worker {peak_worker:.0f} MB, "
+        f"at most {peak_main + arguments.jobs * peak_worker:.0f} MB in all"
+    )
     print(f"no-change rebuild: {rebuild_seconds:.2f} s ({rebuilt} rebuilt)")
     print(f"generate.py --help: {help_seconds():.2f} s")
     print(f"asset folders: {', '.join(str(path) for path in asset_folders(ROOT))}")
