@@ -223,7 +223,7 @@ def test_page_furniture_is_only_on_continuation_pages(letter: Letter) -> None:
     text, _, numbers = letter.word.footer[0].partition("\t")
     assert text == letter.footer_text
     assert re.fullmatch(r"Page \d+ of \d+", numbers)
-    assert letter.word.footer_fields == ["PAGE", "SECTIONPAGES"]
+    assert letter.word.footer_fields == ["PAGE", "NUMPAGES"]
 
 
 def test_letterhead_is_on_the_first_page_in_both(letter: Letter) -> None:
