@@ -168,7 +168,7 @@ class Composer:
     """Composes documents for one campaign: one sandboxed Jinja environment, reused for every document."""
 
     def __init__(self, campaign: Campaign, book: FigureBook, letters: dict[str, Letter]) -> None:
-        self.campaign, self.book, self.letters = campaign, book, letters
+        self.campaign, self.book = campaign, book
         folder = campaign.folder
         self.bodies = bodies = {str(letter.body.file): letter.body.text for letter in letters.values()}
         bodies |= {
@@ -352,22 +352,23 @@ def _place(context: jinja2.runtime.Context, value: Any) -> str:
         formatter: Formatter = context["__formatter__"]
         if figure.value is None and value.allow_missing:
             return escape(NOT_AVAILABLE[formatter.language]) + note_marker(notes.number(figure))
-        if figure.value is None:
+        try:
+            number = figure.require()
+        except FigureError as error:
             raise FigureError(
-                f"{figure.label} ({figure.name}) is missing: {(figure.why_missing or '').rstrip('.')}; "
-                f"handle the gap with {{% if figures.{figure.name}.missing %}}"
-            )
+                f"{error}; handle the gap with {{% if figures.{figure.name}.missing %}}"
+            ) from None
         marker = note_marker(notes.number(figure)) if value.with_note else ""
         if value.only_note:
             return marker
         if value.gap_words:
-            direction = "above" if figure.value > 0 else "below" if figure.value < 0 else "level"
-            text = f"{formatter.money(abs(figure.value))} {GAP_WORDS[formatter.language][direction]}"
-            if direction == "level":
-                text = GAP_WORDS[formatter.language]["level"]
+            words = GAP_WORDS[formatter.language]
+            if number == 0:
+                return escape(words["level"]) + marker
+            text = f"{formatter.money(abs(number))} {words['above' if number > 0 else 'below']}"
             return escape(text) + marker
         if value.scale == "million":
-            text = formatter.count(figure.value, "million", 1 if value.decimals is None else value.decimals)
+            text = formatter.count(number, "million", 1 if value.decimals is None else value.decimals)
         else:
             text = formatter.figure(figure, value.decimals)
         return escape(text) + marker

@@ -93,6 +93,14 @@ class Figure:
         """True when the data has no value for this figure."""
         return self.value is None
 
+    def require(self) -> float:
+        """The value, or FigureError naming the figure and why it is missing."""
+        if self.value is None:
+            raise FigureError(
+                f"{self.label} ({self.name}) is missing: {(self.why_missing or '').rstrip('.')}"
+            )
+        return self.value
+
 
 @dataclass
 class FigureBook:
@@ -117,13 +125,6 @@ class FigureBook:
 
     def __contains__(self, name: str) -> bool:
         return name in self.figures
-
-    def require(self, name: str) -> Figure:
-        """The figure, or FigureError naming it and why it is missing."""
-        figure = self[name]
-        if figure.value is None:
-            raise FigureError(f"{figure.label} ({name}) is missing: {figure.why_missing}")
-        return figure
 
 
 def compute(campaign: Campaign) -> FigureBook:

@@ -17,8 +17,6 @@ from keycities.errors import DataError
 from keycities.letters import split_front_matter
 from keycities.source import Located, parse_yaml, raise_if_any, read_text, validate
 
-LANGUAGES: tuple[Literal["en-GB", "cy"], ...] = ("en-GB", "cy")
-
 
 class LocalAsk(Model):
     points: list[str] = Field(default_factory=list)  # the member's own points under this ask

@@ -63,7 +63,7 @@ class Recipient(Model):
 
     @field_validator("address")
     @classmethod
-    def _postcode_last(cls, lines: list[str]) -> list[str]:
+    def _no_empty_lines(cls, lines: list[str]) -> list[str]:
         if any(not line.strip() for line in lines):
             raise ValueError("address lines must not be empty; put the postcode on its own, last line")
         return lines
