@@ -1,31 +1,22 @@
-"""Helpers for the build tests: project copies, running the command line, reading the output folder.
+"""Helpers for the build tests: running the command line, reading the output folder.
 
 A build is run either in this process (`invoke`, through click's CliRunner) or as the README runs it
-(`generate`, `python generate.py` in a subprocess). Both return a `Run` that knows the summary line and
-the status of each document from the progress lines (`[2/3] built cities-in-action/test-one`).
+(`documents.generate`, `python generate.py` in a subprocess). Both return a `documents.Run` that knows
+the summary line and the status of each document from the progress lines
+(`[2/3] built cities-in-action/test-one`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import re
-import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner
+from documents import Run
+from documents import invoke as invoke_result
 
-from keycities.cli import cli
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-GENERATE = PROJECT_ROOT / "generate.py"
-PROJECT_PARTS = ("cities.yaml", "recipients.yaml", "letters", "templates", "assets", "cities")
 LETTER = "cities-in-action"
 SMALL_IDS = ("test-one", "test-two", "test-three")
 SMALL_CSV = """\
@@ -34,92 +25,16 @@ test-one,Test Office One,mp,Alex Example,Mx,House of Commons;London;SW1A 0AA,t1@
 test-two,Test Office Two,office,,,1 Example Street;Exampletown;EX1 1EX,t2@example.org,test,2019-02-01
 test-three,Test Office Three,council-leader,Sam Sample,,Town Hall;Leeds;S1 1SA,t3@example.org,test,2019-02-01
 """
-SUMMARY = re.compile(
-    r"^(?P<built>\d+) built, (?P<skipped>\d+) skipped, (?P<failed>\d+) failed in \d+\.\d s; "
-    r"outputs in (?P<out>.+)$",
-    re.MULTILINE,
-)
-PROGRESS = re.compile(r"^\[\d+/\d+\] (?P<status>built|skipped|failed) (?P<document>\S+)$", re.MULTILINE)
-
-
-def copy_project(destination: Path) -> Path:
-    """A copy of the shipped project (data, recipients, letters, templates, assets, local content)."""
-    destination.mkdir(parents=True, exist_ok=True)
-    for part in PROJECT_PARTS:
-        source = PROJECT_ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, destination / part)
-        else:
-            shutil.copy2(source, destination / part)
-    return destination
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    """Replace the first occurrence of `old` in a text file; `old` must occur."""
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} does not occur in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def line_of(path: Path, needle: str) -> int:
-    """The 1-based line on which `needle` first occurs in a text file."""
-    text = path.read_text(encoding="utf-8")
-    position = text.find(needle)
-    assert position >= 0, f"{needle!r} does not occur in {path}"
-    return text.count("\n", 0, position) + 1
-
-
-@dataclass
-class Run:
-    """One run of the command line: exit code, output, and what it did to each document."""
-
-    exit_code: int
-    stdout: str
-    stderr: str
-    exception: BaseException | None = None
-
-    @property
-    def counts(self) -> tuple[int, int, int]:
-        """(built, skipped, failed) from the summary line; fails the test when there is none."""
-        found = SUMMARY.search(self.stdout)
-        assert found, f"no summary line in stdout:\n{self.stdout}\nstderr:\n{self.stderr}"
-        return int(found["built"]), int(found["skipped"]), int(found["failed"])
-
-    @property
-    def statuses(self) -> dict[str, str]:
-        """Each document's status (`built`, `skipped`, `failed`), from the progress lines on stderr."""
-        return {match["document"]: match["status"] for match in PROGRESS.finditer(self.stderr)}
-
-    def with_status(self, status: str) -> set[str]:
-        return {document for document, state in self.statuses.items() if state == status}
-
-    def describe(self) -> str:
-        return f"exit {self.exit_code}\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}"
 
 
 def invoke(*args: str | Path) -> Run:
     """The command line in this process; an exception other than a clean exit fails the test."""
-    result = CliRunner().invoke(cli, [str(arg) for arg in args])
+    result = invoke_result(*args)
     exception = result.exception
     assert exception is None or isinstance(exception, SystemExit), (
         f"unexpected {exception!r}:\n{result.stdout}\n{result.stderr}"
     )
     return Run(result.exit_code, result.stdout, result.stderr, exception)
-
-
-def generate(*args: str | Path, project: Path, timeout: float = 300) -> Run:
-    """`python generate.py ARGS` as the README runs it, with KEYCITIES_PROJECT naming the project."""
-    environment = os.environ | {"KEYCITIES_PROJECT": str(project), "PYTHONUNBUFFERED": "1"}
-    completed = subprocess.run(
-        [sys.executable, str(GENERATE), *(str(arg) for arg in args)],
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=project,
-        timeout=timeout,
-        check=False,
-    )
-    return Run(completed.returncode, completed.stdout, completed.stderr)
 
 
 def label(path: str) -> str:

@@ -6,25 +6,24 @@ hard-coding them, so they keep working when cities.yaml grows.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
+import documents
 import pytest
 
 from keycities.campaign import Campaign, load_campaign
 from keycities.figures import FigureBook, compute
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = documents.PROJECT_ROOT
 SHIPPED_YAML = PROJECT_ROOT / "cities.yaml"
 
 
 class ProjectCopy:
-    """A project folder holding a copy of the shipped cities.yaml, edited by exact text replacement."""
+    """A copy of the shipped project whose cities.yaml is edited by exact text replacement."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        self.folder = documents.copy_project(folder)
         self.path = folder / "cities.yaml"
-        shutil.copyfile(SHIPPED_YAML, self.path)
         self.original = self.path.read_text(encoding="utf-8")
 
     @property
@@ -42,23 +41,15 @@ class ProjectCopy:
 
     def edit(self, old: str, new: str, *, after: str | None = None) -> None:
         """Replace the first occurrence of `old` (after the text `after`, if given); `old` must occur."""
-        text = self.text
-        start = self._find(text, after, 0) + len(after) if after is not None else 0
-        position = self._find(text, old, start)
-        self.write(text[:position] + new + text[position + len(old) :])
+        documents.edit(self.path, old, new, after=after)
 
     def line_of(self, needle: str, *, after: str | None = None) -> int:
         """The 1-based line on which `needle` first occurs (after the text `after`, if given)."""
-        text = self.text
-        start = self._find(text, after, 0) + len(after) if after is not None else 0
-        return text.count("\n", 0, self._find(text, needle, start)) + 1
+        return documents.line_of(self.path, needle, after=after)
 
     def column_of(self, needle: str, *, after: str | None = None) -> int:
         """The 1-based column at which `needle` first occurs (after the text `after`, if given)."""
-        text = self.text
-        start = self._find(text, after, 0) + len(after) if after is not None else 0
-        position = self._find(text, needle, start)
-        return position - (text.rfind("\n", 0, position) + 1) + 1
+        return documents.column_of(self.path, needle, after=after)
 
     def replace_line(self, number: int, new: str) -> None:
         """Replace the whole of line `number` (1-based) with `new`, which has no newline."""
@@ -70,12 +61,6 @@ class ProjectCopy:
     def load(self, strict: bool = False) -> Campaign:
         """Load the copy as the CLI would."""
         return load_campaign(self.folder, strict=strict)
-
-    @staticmethod
-    def _find(text: str, needle: str, start: int) -> int:
-        position = text.find(needle, start)
-        assert position >= 0, f"{needle!r} does not occur in cities.yaml (from offset {start})"
-        return position
 
 
 @pytest.fixture(scope="session")

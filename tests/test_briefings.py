@@ -23,24 +23,26 @@ import pytest
 import yaml
 from briefing_support import (
     GROUP,
-    PROJECT_ROOT,
     WordPack,
-    assert_clean_failure,
-    briefings,
-    copy_project,
     figure_alts,
     first_difference,
-    generate,
-    invoke,
-    line_of,
     pdf_text_lines,
     read_word,
-    summary,
     tables,
-    word_tokens,
     write_png,
 )
 from click.testing import Result
+from documents import (
+    PROJECT_ROOT,
+    assert_clean_failure,
+    briefings,
+    copy_project,
+    generate,
+    invoke,
+    line_of,
+    summary,
+    word_tokens,
+)
 from pypdf import PdfReader
 
 from keycities.campaign import Campaign
@@ -112,7 +114,7 @@ class Build:
 def shipped_packs(tmp_path_factory: pytest.TempPathFactory) -> Build:
     out = tmp_path_factory.mktemp("briefings") / "out"
     result = generate("briefings", "--project", PROJECT_ROOT, "--out", out, "--jobs", "2")
-    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert result.exit_code == 0, (result.stdout, result.stderr)
     return Build(out, result.stdout, result.stderr)
 
 
@@ -178,7 +180,7 @@ def test_every_member_has_a_pdf_and_a_docx_and_nothing_else(shipped_packs: Build
     assert found == expected
     proof = (shipped_packs.out / "index.html").read_text(encoding="utf-8")
     assert all(f"briefings/{pack}.{file_format}" in proof for pack in PACKS for file_format in FORMATS)
-    assert summary(shipped_packs.stdout) == (len(PACKS), 0, 0)
+    assert summary(shipped_packs) == (len(PACKS), 0, 0)
     assert "error:" not in shipped_packs.stderr and "Traceback" not in shipped_packs.stderr
 
 
@@ -826,12 +828,12 @@ def test_forced_rebuild_gives_identical_bytes(shipped_packs: Build, tmp_path: Pa
         "briefings", "--project", PROJECT_ROOT, "--out", out, "--city", "wakefield", "--jobs", "2"
     )
     assert unchanged.exit_code == 0, unchanged.stderr
-    assert summary(unchanged.stdout) == (0, 1, 0)
+    assert summary(unchanged) == (0, 1, 0)
     forced = invoke(
         "briefings", "--project", PROJECT_ROOT, "--out", out, "--city", "wakefield", "--jobs", "2", "--force"
     )
     assert forced.exit_code == 0, forced.stderr
-    assert summary(forced.stdout) == (1, 0, 0)
+    assert summary(forced) == (1, 0, 0)
     for file_format in FORMATS:
         relative = f"briefings/wakefield.{file_format}"
         assert (out / relative).read_bytes() == (shipped_packs.out / relative).read_bytes(), file_format
@@ -847,11 +849,11 @@ def test_changed_local_logo_rebuilds_the_pack(tmp_path: Path) -> None:
     (project / "cities" / "derby.md").write_text("---\nlogo: logos/derby.png\n---\n", encoding="utf-8")
     out = tmp_path / "out"
     first = briefings(project, out, "--city", "derby", "--format", "pdf")
-    assert summary(first.stdout) == (1, 0, 0)
+    assert summary(first) == (1, 0, 0)
     write_png(logo, (80, 50))  # a new logo, same file name
     second = briefings(project, out, "--city", "derby", "--format", "pdf")
     sizes = [image.image.size for image in PdfReader(out / "briefings" / "derby.pdf").pages[0].images]
-    assert summary(second.stdout) == (1, 0, 0) and (80, 50) in sizes, (second.stdout, sizes)
+    assert summary(second) == (1, 0, 0) and (80, 50) in sizes, (second.stdout, sizes)
 
 
 # ---- 9. The key-figures table is a table with a header row, in both formats -----------------------

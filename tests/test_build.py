@@ -30,18 +30,20 @@ from build_support import (
     SMALL_CSV,
     SMALL_IDS,
     ProofPage,
-    Run,
     assert_consistent,
-    copy_project,
     documents,
-    edit,
-    generate,
     invoke,
     label,
-    line_of,
     output_files,
     sha256_file,
     snapshot,
+)
+from documents import (
+    Run,
+    copy_project,
+    edit,
+    generate,
+    line_of,
 )
 from pypdf import PdfReader
 

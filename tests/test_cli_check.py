@@ -102,7 +102,9 @@ def test_headline_table_has_a_header_and_a_rule(shipped_check):
 
 
 def test_the_summary_line_counts_members_and_figures(shipped_check, book):
-    assert shipped_check.stdout.splitlines()[-1] == f"24 members valid; {len(book.figures)} figures computed."
+    assert shipped_check.stdout.splitlines()[-1] == (
+        f"24 members, 9 recipients and 1 letter valid; {len(book.figures)} figures computed."
+    )
 
 
 # -- the claims --------------------------------------------------------------------------------------

@@ -10,20 +10,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from letters_support import (
+from documents import (
     PROJECT_ROOT,
-    SHIPPED_LETTER,
-    SHIPPED_RECIPIENTS,
-    ShippedBuild,
     assert_clean_failure,
     copy_project,
     edit,
-    files_under,
+    generate,
     invoke,
     letters,
-    run_generate,
-    shipped_build,
     summary,
+)
+from letters_support import (
+    SHIPPED_LETTER,
+    SHIPPED_RECIPIENTS,
+    ShippedBuild,
+    files_under,
+    shipped_build,
 )
 from pypdf import PdfReader
 
@@ -145,7 +147,7 @@ def test_unknown_letter_or_recipient_is_a_clean_error(
 
 
 def test_errors_from_generate_py_have_no_traceback(tmp_path: Path) -> None:
-    result = run_generate("letters", "--letter", "nope", "--out", tmp_path / "out")
+    result = generate("letters", "--letter", "nope", "--out", tmp_path / "out")
     assert result.exit_code == 1
     assert "error: no letter named 'nope'" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout

@@ -12,23 +12,25 @@ import re
 from itertools import pairwise
 
 import pytest
-from letters_support import (
+from documents import (
     PROJECT_ROOT,
+    PdfLine,
+    pdf_lines,
+    read_pdf,
+    squeeze,
+    summary,
+    word_tokens,
+)
+from letters_support import (
     SEED_LETTER,
     SHIPPED_LETTER,
     SHIPPED_RECIPIENTS,
-    PdfLine,
     ShippedBuild,
     WordText,
     files_under,
     page_footer,
-    pdf_lines,
-    read_pdf,
     shipped_build,
-    squeeze,
-    summary,
     word_text,
-    words_as_in_word,
 )
 
 from keycities.campaign import load_campaign
@@ -203,7 +205,7 @@ def test_every_recipient_has_both_files(built: ShippedBuild) -> None:
 
 
 def test_pdf_and_word_have_the_same_words_in_the_same_order(letter: Letter) -> None:
-    pdf_words, word_words = words_as_in_word([line.text for line in letter.pdf_content], letter.word_content)
+    pdf_words, word_words = word_tokens([line.text for line in letter.pdf_content], letter.word_content)
     assert len(word_words) > 700  # the whole letter, not an empty file
     assert pdf_words == word_words
 

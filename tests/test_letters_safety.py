@@ -15,18 +15,20 @@ from typing import Any
 
 import docx
 import pytest
-from docx.oxml.ns import qn
-from letters_support import (
+from documents import (
     assert_clean_failure,
     copy_project,
     edit,
-    files_under,
     letters,
     line_of,
     pdf_lines,
     read_pdf,
     squeeze,
     summary,
+)
+from docx.oxml.ns import qn
+from letters_support import (
+    files_under,
     word_text,
 )
 

@@ -213,6 +213,7 @@ def project(tmp_path: Path, server: LoopbackController) -> Path:
     folder = tmp_path / "project"
     (folder / "templates").mkdir(parents=True)
     shutil.copyfile(PROJECT_ROOT / "cities.yaml", folder / "cities.yaml")
+    shutil.copytree(PROJECT_ROOT / "assets", folder / "assets")  # the logo and signature cities.yaml names
     for name in ("mail.txt", "mail.html"):
         shutil.copyfile(PROJECT_ROOT / "templates" / name, folder / "templates" / name)
     write_settings(folder, server.port)

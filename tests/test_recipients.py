@@ -12,15 +12,17 @@ from typing import Any
 
 import pytest
 import yaml
-from letters_support import (
+from documents import (
     PROJECT_ROOT,
-    SHIPPED_LETTER,
-    SHIPPED_RECIPIENTS,
     assert_clean_failure,
     copy_project,
     edit,
     letters,
     line_of,
+)
+from letters_support import (
+    SHIPPED_LETTER,
+    SHIPPED_RECIPIENTS,
     word_text,
 )
 

@@ -551,9 +551,11 @@ def test_check_on_a_folder_without_cities_yaml(tmp_path):
     result = check(tmp_path)
     assert result.exit_code == 1
     assert isinstance(result.exception, SystemExit)
-    assert result.stderr.splitlines() == [
+    assert result.stderr.splitlines() == [  # check reads every input of the project
         f"error: {tmp_path / 'cities.yaml'}: file not found; create it or pass the right project folder",
-        "1 problem found; nothing was written",
+        f"error: {tmp_path / 'recipients.yaml'}: file not found; create it or pass the right project folder",
+        f"error: {tmp_path / 'letters'}: no letters found; add letters/<name>.md",
+        "3 problems found; nothing was written",
     ]
 
 

@@ -13,7 +13,7 @@ from keycities.charts import Bar, ChartImages, ranked_bars, share_bar
 from keycities.compose import ChartRef, Composed, Composer, SourceNotes
 from keycities.document import Chart, Document, Image
 from keycities.errors import ComposeError
-from keycities.figures import FigureBook
+from keycities.figures import Figure, FigureBook
 from keycities.formatting import Formatter
 from keycities.local import LocalContent, LocalFront
 from keycities.markdown import clean
@@ -105,7 +105,9 @@ class BriefingComposer:
             "date": formatter.date(campaign.data.briefing.date),
             "charts": {
                 "productivity": ChartRef(
-                    "productivity", lambda: self._productivity(slug, book, formatter, words)
+                    "productivity",
+                    lambda: self._productivity(slug, book, formatter, words),
+                    self._productivity_figures(book),
                 ),
                 "gva_share": self._share_ref(slug, book, formatter, words),
             },
@@ -141,6 +143,16 @@ class BriefingComposer:
                     entry[key] = getattr(own, key)
             asks.append(entry)
         return asks
+
+    def _productivity_figures(self, book: FigureBook) -> tuple[Figure, ...]:
+        """The figures the productivity chart draws: each member's and the benchmark's."""
+        benchmark = self.campaign.data.projection.benchmark
+        names = [f"member.{member.slug}.gva_per_filled_job" for member in self.campaign.data.members]
+        return tuple(
+            book[name]
+            for name in [*names, f"comparator.{benchmark}.gva_per_filled_job"]
+            if book[name].value is not None
+        )
 
     def _productivity(
         self, slug: str, book: FigureBook, formatter: Formatter, words: dict[str, str]
@@ -207,7 +219,7 @@ class BriefingComposer:
             )
             return _chart(images, alt, words["share_caption"].format(name=name))
 
-        return ChartRef("gva_share", draw)
+        return ChartRef("gva_share", draw, (own, rest))
 
 
 def _name(holder: Member | Comparator, language: str) -> str:

@@ -8,6 +8,7 @@ output kept; the others are built. The manifest is written last.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from keycities.compose import Composed
 from keycities.errors import BuildError, KeyCitiesError
 from keycities.figures import Figure, reconcile
 from keycities.formatting import Formatter
-from keycities.letters import select
+from keycities.letters import select, unmatched_variants
 from keycities.output import (
     Lock,
     ManifestEntry,
@@ -42,7 +43,7 @@ FORMATS: tuple[Format, ...] = ("pdf", "docx")
 
 @dataclass(frozen=True)
 class Selection:
-    """Which documents to build; None means all."""
+    """Which documents to build: the kinds, and filters (None means all)."""
 
     letters: bool = True
     briefings: bool = True
@@ -81,6 +82,7 @@ class BuildReport:
     built: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (document, reason)
+    removed: list[str] = field(default_factory=list)  # outputs of documents the data no longer defines
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -103,10 +105,11 @@ def plan_letters(project: Project, selection: Selection) -> list[Job]:
         layout = [f"templates/{letter.front.template.css}", f"templates/{letter.front.template.docx}"]
         letter_hash = inputs_hash(project.folder, sources)
         chosen = select(letter, project.addressees)
+        unused = tuple(unmatched_variants(letter, project.addressees))
         if selection.recipient:
             chosen = [addressee for addressee in chosen if addressee.record.id == selection.recipient]
-        for addressee in chosen:
-            warnings = tuple(
+        for position, addressee in enumerate(chosen):
+            warnings = (unused if position == 0 else ()) + tuple(
                 w for w in (stale_warning(addressee, letter.front.date), _unverified(addressee)) if w
             )
             jobs.append(
@@ -218,6 +221,35 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
+def build_selection(
+    project: Project,
+    selection: Selection,
+    out: Path,
+    formats: Sequence[Format],
+    workers: int | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+    combined: bool = False,
+) -> BuildReport:
+    """Plan the selected letters and briefing packs and build them (see `build`)."""
+    if selection.city and (selection.letter or selection.recipient):
+        raise BuildError(
+            "--city picks a briefing pack and --letter or --recipient picks letters; give one or the other"
+        )
+    jobs: list[Job] = []
+    complete: set[str] = set()
+    if selection.letters and not selection.city:
+        jobs += plan_letters(project, selection)
+        if not selection.recipient:
+            complete |= {name for name in project.letters if selection.letter in (None, name)}
+    if selection.briefings and not (selection.letter or selection.recipient):
+        jobs += plan_briefings(project, selection)
+        if not selection.city:
+            complete.add("briefings")
+    workers = min(workers or len(os.sched_getaffinity(0)), max(len(jobs), 1))
+    return build(project, jobs, out, formats, workers, force, progress, combined, frozenset(complete))
+
+
 def build(
     project: Project,
     jobs: list[Job],
@@ -227,12 +259,22 @@ def build(
     force: bool = False,
     progress: Progress | None = None,
     combined: bool = False,
+    complete: frozenset[str] = frozenset(),
 ) -> BuildReport:
     """Build the jobs into `out`, skipping unchanged ones; then the combined files, the proof page and,
-    last, the manifest."""
+    last, the manifest.
+
+    `complete` names the collections (letters, "briefings") whose every document is among the jobs: an
+    earlier output of theirs that no job makes (a recipient since removed) is deleted, so it cannot be
+    mailed or printed by mistake."""
     started = time.perf_counter()
     report = BuildReport()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BuildError(
+            f"cannot make the output folder {out} ({error.strerror}); choose another --out"
+        ) from None
     with Lock(out):
         previous = read_manifest(out)
         entries: dict[str, ManifestEntry] = {}
@@ -274,11 +316,19 @@ def build(
         if combined:
             _combine(project, jobs, formats, previous, entries, report, out, force)
         current = {path for job in jobs for path in _paths(job, formats)}
-        others = {
-            path: entry
-            for path, entry in previous.items()
-            if path not in entries and path not in current and (out / path).exists()
-        }
+        others = {}
+        for path, entry in previous.items():
+            if path in entries or path in current or not (out / path).exists():
+                continue
+            if (
+                entry.get("collection") in complete
+                and entry.get("format") in formats
+                and entry["kind"] != "combined"
+            ):
+                (out / path).unlink()
+                report.removed.append(path)
+            else:
+                others[path] = entry
         entries = others | entries
         formatter = Formatter(project.campaign.data.group.money_style)
         claims = claim_warnings(project.campaign, reconcile(project.campaign, project.book), formatter)

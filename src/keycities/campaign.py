@@ -41,6 +41,7 @@ CLAIMABLE_FIGURES = (
     "group.uplift_per_year",
 )
 CLAIM_COMPARATORS = {"group.gva_ratio_to_scotland": "scotland"}  # figures that need a comparator
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ONS_CODE = re.compile(r"^[EWSN]\d{8}$")
 
 
@@ -179,15 +180,16 @@ class Claim(Model):
     text: str  # as the group wrote it
     figure: str  # the computed figure it is compared with
     source: str
-    published: float | None = None  # the value it states, in the figure's unit; None for a comparison
-    rounding: float | None = None  # what the published value was rounded to
+    published: float | None = Field(default=None, gt=0)  # the value it states, in the figure's unit
+    rounding: float | None = Field(default=None, gt=0)  # what the published value was rounded to
     # for a comparison: the [lowest, highest] value for which it holds
     holds_between: list[float] | None = Field(default=None, min_length=2, max_length=2)
 
 
 class Projection(Model):
     benchmark: str  # a comparator key
-    measure: Literal["gva_per_filled_job_2017_gbp", "gva_per_hour_2017_gbp"]
+    # Per filled job, since the gap is multiplied by filled jobs: a per-hour gap would need hours instead.
+    measure: Literal["gva_per_filled_job_2017_gbp"]
     jobs: Literal["filled_jobs_2017"]
     base_year: int = Field(gt=1990)
     target_year: int = Field(gt=1990)
@@ -238,6 +240,12 @@ def load_campaign(folder: Path, strict: bool = False) -> Campaign:
     model, errors, warnings = validate(CampaignFile, located)
     if isinstance(located.data, dict):
         errors += _cross_check(located)
+    if model is not None:
+        errors += [
+            f"{located.where(('group', key))}: {problem}"
+            for key in ("logo", "signature")
+            if (problem := png_problem(folder, getattr(model.group, key)))
+        ]
     raise_if_any(errors, warnings, strict)
     assert model is not None
     return Campaign(folder, located, model, warnings)
@@ -261,7 +269,7 @@ def _cross_check(located: Located) -> list[str]:
                 f"{located.where(('figure_sources', key))}: unknown figure '{key}'; "
                 f"known figures: {', '.join(FIGURE_KEYS)}"
             )
-        elif source not in sources:
+        elif isinstance(source, str) and source not in sources:  # anything else is the schema's to report
             problems.append(_unknown_source(located, ("figure_sources", key), source, sources))
     holders: list[tuple[str | int, ...]] = []
     for index, member in members:
@@ -280,7 +288,7 @@ def _cross_check(located: Located) -> list[str]:
             own = figure.get("source")
             if own is None and key not in figure_sources:
                 unsourced.setdefault(key, []).append((*path, key))
-            elif own is not None and own not in sources:
+            elif isinstance(own, str) and own not in sources:
                 problems.append(_unknown_source(located, (*path, key, "source"), own, sources))
     for key, paths in unsourced.items():
         others = f" (nor do {len(paths) - 1} more {key} figures)" if len(paths) > 1 else ""
@@ -288,8 +296,9 @@ def _cross_check(located: Located) -> list[str]:
             f"{located.where(paths[0])}: this figure names no source{others}; add "
             f"'{key}: <source id>' under figure_sources, or 'source:' to the figure"
         )
-    for index, source in enumerate(_mapping(data, "group").get("membership_sources") or []):
-        if source not in sources:
+    listed = _mapping(data, "group").get("membership_sources")
+    for index, source in enumerate(listed if isinstance(listed, list) else []):
+        if isinstance(source, str) and source not in sources:
             problems.append(_unknown_source(located, ("group", "membership_sources", index), source, sources))
     for index, claim in claims:
         if "figure" in claim and claim["figure"] not in CLAIMABLE_FIGURES:
@@ -298,7 +307,7 @@ def _cross_check(located: Located) -> list[str]:
                 f"claims can be checked against: {', '.join(CLAIMABLE_FIGURES)}"
             )
         needed = CLAIM_COMPARATORS.get(str(claim.get("figure")))
-        if needed and needed not in {item.get("key") for _, item in _items(data, "comparators")}:
+        if needed and needed not in [item.get("key") for _, item in _items(data, "comparators")]:
             problems.append(
                 f"{located.where(('claims', index, 'figure'))}: {claim['figure']} needs a comparator with "
                 f"key '{needed}'; add it under comparators"
@@ -308,7 +317,7 @@ def _cross_check(located: Located) -> list[str]:
                 f"{located.where(('claims', index))}: give 'published' (with 'rounding') or "
                 "'holds_between' so the claim can be checked"
             )
-        if "source" in claim and claim["source"] not in sources:
+        if isinstance(claim.get("source"), str) and claim["source"] not in sources:
             problems.append(_unknown_source(located, ("claims", index, "source"), claim["source"], sources))
     projection = _mapping(data, "projection")
     comparator_keys = sorted(str(item.get("key")) for _, item in _items(data, "comparators"))
@@ -317,10 +326,41 @@ def _cross_check(located: Located) -> list[str]:
             f"{located.where(('projection', 'benchmark'))}: unknown comparator "
             f"'{projection['benchmark']}'; known: {', '.join(comparator_keys)}"
         )
+    benchmark = next(
+        (item for _, item in _items(data, "comparators") if item.get("key") == projection.get("benchmark")),
+        None,
+    )
+    measure = projection.get("measure")
+    if benchmark is not None and isinstance(measure, str):
+        value = _mapping(benchmark, "figures").get(measure)
+        if (value.get("value") if isinstance(value, dict) else value) is None:
+            problems.append(
+                f"{located.where(('projection', 'benchmark'))}: the projection needs the {measure} of "
+                f"'{projection['benchmark']}'; give it under that comparator's figures"
+            )
     base, target = projection.get("base_year"), projection.get("target_year")
     if isinstance(base, int) and isinstance(target, int) and target <= base:
         problems.append(f"{located.where(('projection', 'target_year'))}: must be after base_year ({base})")
     return problems
+
+
+def png_problem(folder: Path, relative: str) -> str | None:
+    """What is wrong with an image a document will show, or None: it must be a PNG inside the project."""
+    path = (folder / relative).resolve()
+    if not path.is_relative_to(folder.resolve()):
+        return f"{relative} is outside the project folder; put the image inside it"
+    try:
+        with open(path, "rb") as image:
+            start = image.read(len(PNG_SIGNATURE))
+    except FileNotFoundError:
+        return f"no such file {relative}; give a PNG in the project folder"
+    except OSError as error:
+        return f"cannot read {relative} ({error.strerror}); check the path"
+    return (
+        None
+        if start == PNG_SIGNATURE
+        else f"{relative} is not a PNG image; save it as PNG (Word cannot show SVG)"
+    )
 
 
 def _mapping(data: Any, key: str) -> dict[str, Any]:

@@ -6,12 +6,16 @@ Heavy libraries (WeasyPrint, python-docx, matplotlib) are imported inside comman
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from keycities import __version__
-from keycities.errors import DataError, KeyCitiesError
+from keycities.errors import BuildError, DataError, KeyCitiesError
+
+if TYPE_CHECKING:  # imported lazily at run time, so that --help stays instant
+    from keycities.build import Selection
+    from keycities.project import Project
 
 
 class Commands(click.Group):
@@ -45,6 +49,10 @@ strict_option = click.option(
 )
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _warn(warnings: list[str]) -> None:
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -69,15 +77,15 @@ def cli(ctx: click.Context) -> None:
 @click.option("--sources", "show_sources", is_flag=True, help="Also list every source with its address.")
 @click.option("--list", "list_figures", is_flag=True, help="Also list every figure's name, for templates.")
 def check(project: Path, strict: bool, show_sources: bool, list_figures: bool) -> None:
-    """Validate the data and show the headline figures and the published claims against them."""
-    from keycities.campaign import load_campaign
-    from keycities.figures import compute, reconcile
+    """Validate every input and show the headline figures and the published claims against them."""
+    from keycities.figures import reconcile
     from keycities.formatting import Formatter
+    from keycities.project import load_project
     from keycities.report import claim_warnings, claims_table, figure_list, headline_table, sources_table
 
-    campaign = load_campaign(project, strict=strict)
-    _warn(campaign.warnings)
-    book = compute(campaign)
+    loaded = load_project(project, strict)
+    _warn(loaded.warnings)
+    campaign, book = loaded.campaign, loaded.book
     formatter = Formatter(campaign.data.group.money_style)
     results = reconcile(campaign, book)
     click.echo(f"Headline figures, from {project / 'cities.yaml'}\n")
@@ -91,7 +99,10 @@ def check(project: Path, strict: bool, show_sources: bool, list_figures: bool) -
         click.echo("\nFigures (in templates: {{ figures.<name> }})\n")
         click.echo(figure_list(book, formatter))
     _warn(claim_warnings(campaign, results, formatter))
-    click.echo(f"\n{len(campaign.members)} members valid; {len(book.figures)} figures computed.")
+    click.echo(
+        f"\n{_count(len(campaign.members), 'member')}, {_count(len(loaded.addressees), 'recipient')} and "
+        f"{_count(len(loaded.letters), 'letter')} valid; {len(book.figures)} figures computed."
+    )
 
 
 out_option = click.option(
@@ -144,13 +155,14 @@ def letters(
     force: bool,
 ) -> None:
     """Write each letter for each of its recipients: out/letters/<letter>/<recipient>.pdf and .docx."""
-    from keycities.build import Selection, plan_letters
+    from keycities.build import Selection
     from keycities.project import load_project
 
     loaded = load_project(project, strict, recipients)
     _warn(loaded.warnings)
-    planned = plan_letters(loaded, Selection(letter=letter, recipient=recipient))
-    _run_build(loaded, planned, out, formats, jobs, force)
+    _run_build(
+        loaded, Selection(briefings=False, letter=letter, recipient=recipient), out, formats, jobs, force
+    )
 
 
 @cli.command()
@@ -171,12 +183,12 @@ def briefings(
     force: bool,
 ) -> None:
     """Write each member's briefing pack: out/briefings/<slug>.pdf and .docx (and <slug>.cy.* in Welsh)."""
-    from keycities.build import Selection, plan_briefings
+    from keycities.build import Selection
     from keycities.project import load_project
 
     loaded = load_project(project, strict)
     _warn(loaded.warnings)
-    _run_build(loaded, plan_briefings(loaded, Selection(city=city)), out, formats, jobs, force)
+    _run_build(loaded, Selection(letters=False, city=city), out, formats, jobs, force)
 
 
 @cli.command()
@@ -221,54 +233,49 @@ def build(
     combined: bool,
 ) -> None:
     """Build every document: each letter for each recipient, each member's pack, then out/index.html."""
-    from keycities.build import Selection, plan_briefings, plan_letters
+    from keycities.build import Selection
     from keycities.project import load_project
 
     loaded = load_project(project, strict, recipients)
     _warn(loaded.warnings)
     selection = Selection(letter=letter, recipient=recipient, city=city)
-    planned = []
-    if not city:
-        planned += plan_letters(loaded, selection)
-    if not (letter or recipient):
-        planned += plan_briefings(loaded, selection)
-    _run_build(loaded, planned, out, formats, jobs, force, combined)
+    _run_build(loaded, selection, out, formats, jobs, force, combined)
 
 
 def _run_build(
-    project: Any,
-    planned: Any,
+    project: Project,
+    selection: Selection,
     out: Path | None,
     formats: tuple[str, ...],
     jobs: int | None,
     force: bool,
     combined: bool = False,
 ) -> None:
-    """Build planned documents with a progress display, then print the summary; failures exit 1."""
-    import os
-
-    from keycities.build import FORMATS, build
-    from keycities.errors import BuildError
+    """Build the selected documents with a progress display, then print the summary; failures exit 1."""
+    from keycities.build import FORMATS, build_selection
     from keycities.progress import ProgressDisplay
 
     chosen = tuple(f for f in FORMATS if f in formats) or FORMATS
+    folder = out or project.folder / "out"
+    if "pdf" in chosen:
+        from keycities.render.pdf import harfbuzz_subset_missing
+
+        if harfbuzz_subset_missing():
+            _warn(
+                [
+                    "libharfbuzz-subset0 is not installed: PDFs take 3 to 4 times longer and differ between "
+                    "runs; install it with `make` (or apt-get install libharfbuzz-subset0)"
+                ]
+            )
     with ProgressDisplay() as display:
-        report = build(
-            project,
-            planned,
-            out or project.folder / "out",
-            chosen,
-            jobs or os.cpu_count() or 1,
-            force,
-            display.update,
-            combined,
-        )
+        report = build_selection(project, selection, folder, chosen, jobs, force, display.update, combined)
     _warn(sorted(set(report.warnings)))
     for document, reason in report.failed:
         click.echo(f"error: {document}: {reason}", err=True)
+    removed = f", {len(report.removed)} removed" if report.removed else ""
     click.echo(
-        f"{len(report.built)} built, {len(report.skipped)} skipped, {len(report.failed)} failed "
-        f"in {report.seconds:.1f} s; outputs in {out or project.folder / 'out'}"
+        f"{len(report.built)} built, {len(report.skipped)} skipped, {len(report.failed)} failed{removed} "
+        f"in {report.seconds:.1f} s; outputs in {folder}"
     )
     if report.failed:
         raise BuildError(

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from keycities.campaign import Campaign
+from keycities.campaign import Campaign, png_problem
 from keycities.document import (
     AddressBlock,
     Block,
@@ -38,7 +38,6 @@ from keycities.letters import Letter, variant_for
 from keycities.markdown import chart_marker, clean, escape, note_marker, runs_of_text, to_blocks
 from keycities.recipients import Addressee
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 RELEASED = {"en-GB": "released", "cy": "cyhoeddwyd"}
 NOTES_TITLE = {"en-GB": "Sources", "cy": "Ffynonellau"}
 NOT_AVAILABLE = {"en-GB": "not available", "cy": "dim ar gael"}
@@ -92,6 +91,7 @@ class ChartRef:
 
     key: str
     draw: Callable[[], Chart] | None
+    figures: tuple[Figure, ...] = ()  # what it draws: recorded, and their sources cited in the caption
     missing: bool = False
     why: str = ""
     drawn: list[Chart] = field(default_factory=list)
@@ -112,8 +112,13 @@ class SourceNotes:
         if figure.name not in self.numbers:
             self.numbers[figure.name] = len(self.numbers) + 1
             self.items.append((self.numbers[figure.name], self.describe(figure)))
-            self.figures.append(figure)
+            self.record(figure)
         return self.numbers[figure.name]
+
+    def record(self, figure: Figure) -> None:
+        """Note that the document shows a figure (for the manifest), with or without a note."""
+        if figure not in self.figures:
+            self.figures.append(figure)
 
     def describe(self, figure: Figure) -> str:
         """`Label: value. Method. Covers 23 of 24 members. Sources: [A], [B].`"""
@@ -164,6 +169,20 @@ class Composed:
     figures: tuple[Figure, ...]
 
 
+class Sandbox(SandboxedEnvironment):
+    """Templates reach data (mappings, lists, text, numbers) and the few documented properties of placed
+    figures and charts, and nothing else: no path, no formatter, no method of the tool's own objects."""
+
+    PLACEABLE_ATTRIBUTES = frozenset({"missing", "why", "label", "method", "zero"})
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, FigureRef | ChartRef):
+            return attr in self.PLACEABLE_ATTRIBUTES
+        if isinstance(obj, dict | list | tuple | str | int | float | date):
+            return bool(super().is_safe_attribute(obj, attr, value))
+        return False
+
+
 class Composer:
     """Composes documents for one campaign: one sandboxed Jinja environment, reused for every document."""
 
@@ -176,7 +195,7 @@ class Composer:
             for letter in letters.values()
             for body in letter.variant_bodies.values()
         }
-        self.environment = SandboxedEnvironment(
+        self.environment = Sandbox(
             loader=jinja2.ChoiceLoader(
                 [
                     jinja2.FunctionLoader(
@@ -280,6 +299,11 @@ class Composer:
         """The first of `names` that exists, filled and parsed into blocks, with the charts it placed."""
         try:
             markdown = self.environment.select_template(names).render(context)
+        except UnicodeDecodeError as error:
+            raise ComposeError(
+                f"{' or '.join(names)} (or a file it includes) is not UTF-8 text ({error.reason}); "
+                "save it as UTF-8"
+            ) from None
         except jinja2.TemplatesNotFound:
             raise ComposeError(
                 f"no template {' or '.join(f'templates/{n}' for n in names)}; create one"
@@ -304,19 +328,12 @@ class Composer:
         return Letterhead(group.name, logo, tuple(clean(line) for line in lines if line), partner_logo)
 
     def image(self, relative: str, alt: str, width_mm: float) -> Image:
-        """A PNG under the project folder, read once; anything else is a DataError naming the file."""
+        """A PNG under the project folder (checked when the data was loaded), read once."""
         if relative not in self.images:
-            path = (self.campaign.folder / relative).resolve()
-            if not path.is_relative_to(self.campaign.folder.resolve()):
-                raise DataError([f"{relative}: images must be inside the project folder"])
-            try:
-                data = path.read_bytes()
-            except OSError as error:
-                raise DataError(
-                    [f"{relative}: cannot read the image ({error.strerror}); check the path"]
-                ) from None
-            if not data.startswith(PNG_SIGNATURE):
-                raise DataError([f"{relative}: not a PNG image; save it as PNG (Word cannot show SVG)"])
+            problem = png_problem(self.campaign.folder, relative)
+            if problem:
+                raise DataError([problem])
+            data = (self.campaign.folder / relative).read_bytes()
             self.images[relative] = Image(data, "image/png", clean(alt), width_mm)
         return replace(self.images[relative], alt=clean(alt), width_mm=width_mm)
 
@@ -358,6 +375,7 @@ def _place(context: jinja2.runtime.Context, value: Any) -> str:
             raise FigureError(
                 f"{error}; handle the gap with {{% if figures.{figure.name}.missing %}}"
             ) from None
+        notes.record(figure)
         marker = note_marker(notes.number(figure)) if value.with_note else ""
         if value.only_note:
             return marker
@@ -380,8 +398,15 @@ def _place(context: jinja2.runtime.Context, value: Any) -> str:
             )
         if not value.drawn:
             value.drawn.append(value.draw())
+        notes = context["__notes__"]
+        for drawn in value.figures:
+            notes.record(drawn)
+        cited = sorted({notes.cite(source) for drawn in value.figures for source in drawn.sources})
+        chart = value.drawn[0]
+        if cited:
+            chart = replace(chart, caption=f"{chart.caption} Source: {', '.join(f'[{c}]' for c in cited)}.")
         charts: list[Chart] = context["__charts__"]
-        charts.append(value.drawn[0])
+        charts.append(chart)
         return f"\n\n{chart_marker(len(charts) - 1)}\n\n"
     if isinstance(value, date):
         return escape(context["__formatter__"].date(value))

@@ -332,7 +332,7 @@ def _combine(
         unit,
         _sources_of([first, second]),
         method,
-        first.coverage,
+        first.coverage or second.coverage,
     )
 
 
@@ -387,6 +387,7 @@ def _uplift(campaign: Campaign, book: FigureBook) -> None:
     benchmark = book[f"comparator.{projection.benchmark}.{measure.name}"]
     benchmark_name = campaign.comparators[projection.benchmark].name
     years = projection.target_year - projection.base_year
+    benchmark_value = benchmark.require()  # load_campaign refuses a benchmark without it
     book.add(
         Figure(
             "group.projection_years",
@@ -405,13 +406,9 @@ def _uplift(campaign: Campaign, book: FigureBook) -> None:
     method = (
         f"{yearly_method[:-1]}; times {years} years ({projection.base_year} to {projection.target_year})."
     )
-    per_year: list[Figure] = []
+    per_year: list[tuple[float, set[str]]] = []  # each covered member's yearly addition and its sources
     for member in campaign.data.members:
         name, label = f"member.{member.slug}.uplift", f"Added by {projection.target_year}, {member.name}"
-        if benchmark.value is None:
-            raise FigureError(
-                f"{benchmark.label} is missing: the projection needs it ({benchmark.why_missing})"
-            )
         units = [(part.name, part.figures) for part in member.constituents] or [(member.name, member.figures)]
         gaps, total, sources = [], 0.0, set(benchmark.sources)
         for unit_name, figures in units:
@@ -419,7 +416,7 @@ def _uplift(campaign: Campaign, book: FigureBook) -> None:
             if rate is None or rate.value is None or jobs is None or jobs.value is None:
                 gaps.append(unit_name)
                 continue
-            total += max(0.0, benchmark.value - rate.value) * jobs.value
+            total += max(0.0, benchmark_value - rate.value) * jobs.value
             sources |= {
                 campaign.source_of(projection.measure, rate),
                 campaign.source_of(projection.jobs, jobs),
@@ -431,15 +428,16 @@ def _uplift(campaign: Campaign, book: FigureBook) -> None:
             )
             book.add(Figure(name, label, None, "gbp", (), method, why_missing=why))
             continue
-        per_year.append(Figure(f"{name}_per_year", label, total, "gbp", tuple(sorted(sources)), method))
+        per_year.append((total, sources))
         book.add(Figure(name, label, total * years, "gbp", tuple(sorted(sources)), method))
     missing = tuple(
         member.name for member in campaign.data.members if book[f"member.{member.slug}.uplift"].value is None
     )
     coverage = Coverage(len(per_year), len(campaign.data.members), missing)
     left_out = _left_out(missing, "productivity figure")
-    group_sources = _sources_of(per_year)
-    yearly = sum(figure.value for figure in per_year if figure.value is not None)
+    group_sources = tuple(sorted({source for _, sources in per_year for source in sources}))
+    yearly = sum(total for total, _ in per_year) if per_year else None
+    none = "no member has the figures the projection needs"
     book.add(
         Figure(
             "group.uplift_per_year",
@@ -449,17 +447,19 @@ def _uplift(campaign: Campaign, book: FigureBook) -> None:
             group_sources,
             yearly_method + left_out,
             coverage,
+            None if per_year else none,
         )
     )
     group_uplift = book.add(
         Figure(
             "group.uplift",
             f"Added by {projection.target_year} at the {benchmark_name} average",
-            yearly * years,
+            None if yearly is None else yearly * years,
             "gbp",
             group_sources,
             method + left_out,
             coverage,
+            None if per_year else none,
         )
     )
     for member in campaign.data.members:

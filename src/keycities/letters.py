@@ -68,9 +68,10 @@ def load_letters(folder: Path, strict: bool = False) -> tuple[dict[str, Letter],
     errors: list[str] = []
     warnings: list[str] = []
     letters: dict[str, Letter] = {}
-    for path in sorted((folder / "letters").glob("*.md")):
-        if _is_variant_body(path, folder):
-            continue
+    paths = sorted((folder / "letters").glob("*.md"))
+    # A file without front matter is a variant's body, read through the letter that names it.
+    sources = [path for path in paths if read_text(path).startswith(FENCE)]
+    for path in sources:
         try:
             letter, letter_warnings = _load_letter(folder, path)
         except DataError as error:
@@ -78,15 +79,17 @@ def load_letters(folder: Path, strict: bool = False) -> tuple[dict[str, Letter],
             continue
         letters[letter.name] = letter
         warnings += letter_warnings
+    named = {str(body.file) for letter in letters.values() for body in letter.variant_bodies.values()}
+    for path in paths:
+        if path not in sources and str(Path("letters") / path.name) not in named and not errors:
+            errors.append(
+                f"letters/{path.name}:1: a letter starts with front matter between '---' lines (subject, "
+                "date, to); a variant's body must be named by a letter's variants"
+            )
     if not letters and not errors:
         errors.append(f"{folder / 'letters'}: no letters found; add letters/<name>.md")
     raise_if_any(errors, warnings, strict)
     return letters, warnings
-
-
-def _is_variant_body(path: Path, folder: Path) -> bool:
-    """A variant body (`<letter>.<variant>.md`) is read through its letter, not on its own."""
-    return "." in path.stem and (folder / "letters" / f"{path.stem.split('.')[0]}.md").exists()
 
 
 def _load_letter(folder: Path, path: Path) -> tuple[Letter, list[str]]:
@@ -99,8 +102,8 @@ def _load_letter(folder: Path, path: Path) -> tuple[Letter, list[str]]:
         for index, variant in enumerate(model.variants):
             if variant.body is None:
                 continue
-            variant_path = folder / "letters" / variant.body
-            if not variant_path.is_file():
+            variant_path = inside(folder / "letters", variant.body)
+            if variant_path is None or not variant_path.is_file():
                 errors.append(
                     f"{located.where(('variants', index, 'body'))}: no such file letters/{variant.body}; "
                     "create it or fix the name"
@@ -109,7 +112,8 @@ def _load_letter(folder: Path, path: Path) -> tuple[Letter, list[str]]:
             variant_bodies[variant.body] = Body(Path("letters") / variant.body, read_text(variant_path))
         for key in ("css", "docx"):
             name = getattr(model.template, key)
-            if not (folder / "templates" / name).is_file():
+            layout = inside(folder / "templates", name)
+            if layout is None or not layout.is_file():
                 errors.append(
                     f"{located.where(('template', key))}: no such file templates/{name}; "
                     "create it or fix the name"
@@ -117,6 +121,12 @@ def _load_letter(folder: Path, path: Path) -> tuple[Letter, list[str]]:
     raise_if_any(errors, [], strict=False)
     assert model is not None
     return Letter(path.stem, model, Body(shown, body), variant_bodies, located), warnings
+
+
+def inside(folder: Path, relative: str) -> Path | None:
+    """`folder/relative`, or None when it leads out of the folder (`..`, an absolute path, a symlink)."""
+    path = (folder / relative).resolve()
+    return path if path.is_relative_to(folder.resolve()) else None
 
 
 def split_front_matter(text: str, shown: Path) -> tuple[str, str]:
@@ -145,15 +155,19 @@ def select(letter: Letter, addressees: list[Addressee]) -> list[Addressee]:
                 "from the recipients file, role:<role>, tag:<tag> or all"
             )
         chosen |= matched
-    for index, variant in enumerate(letter.front.variants):
-        for number, selector in enumerate(variant.to):
-            if not any(matches(selector, addressee) for addressee in addressees):
-                errors.append(
-                    f"{letter.located.where(('variants', index, 'to', number))}: '{selector}' matches no "
-                    "recipient; use an id from the recipients file, role:<role>, tag:<tag> or all"
-                )
     raise_if_any(errors, [], strict=False)
     return [addressee for addressee in addressees if addressee.record.id in chosen]
+
+
+def unmatched_variants(letter: Letter, addressees: list[Addressee]) -> list[str]:
+    """A warning for each variant selector that takes nobody in this list (a typo, or another list)."""
+    return [
+        f"{letter.located.where(('variants', index, 'to', number))}: '{selector}' matches no recipient in "
+        "this list, so the variant is not used"
+        for index, variant in enumerate(letter.front.variants)
+        for number, selector in enumerate(variant.to)
+        if not any(matches(selector, addressee) for addressee in addressees)
+    ]
 
 
 def matches(selector: str, addressee: Addressee) -> bool:

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from keycities.campaign import Campaign, Model
+from keycities.campaign import Campaign, Model, png_problem
 from keycities.errors import DataError
 from keycities.letters import split_front_matter
 from keycities.source import Located, parse_yaml, raise_if_any, read_text, validate
@@ -97,8 +97,6 @@ def _check(located: Located, model: LocalFront | None, campaign: Campaign) -> li
         for key in model.asks
         if key not in campaign.asks
     ]
-    if model.logo and not (campaign.folder / model.logo).is_file():
-        problems.append(
-            f"{located.where(('logo',))}: no such file {model.logo}; give a PNG in the project folder"
-        )
+    if model.logo and (problem := png_problem(campaign.folder, model.logo)):
+        problems.append(f"{located.where(('logo',))}: {problem}")
     return problems

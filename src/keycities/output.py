@@ -38,14 +38,18 @@ def file_sha256(path: Path) -> str | None:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write a file whole or not at all: a temporary file in the same folder, then a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with open(temporary, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
+    except OSError as error:
+        raise BuildError(
+            f"cannot write {path} ({error.strerror}); check the folder and its permissions"
+        ) from None
     finally:
         temporary.unlink(missing_ok=True)
 

@@ -85,6 +85,12 @@ def parse_yaml(text: str, file: Path, first_line: int = 1) -> Located:
         place = f"{mark.line + first_line}:{mark.column + 1}" if mark else str(first_line)
         problem = " ".join(part for part in (error.context, error.problem) if part)
         raise DataError([f"{label(file)}:{place}: invalid YAML: {problem}"]) from None
+    except yaml.YAMLError as error:  # not marked: a character YAML does not allow, say
+        position = getattr(error, "position", 0)
+        line = text.count("\n", 0, position) + first_line
+        raise DataError(
+            [f"{label(file)}:{line}: invalid YAML: {error}; remove the character or fix the text"]
+        ) from None
     except ValueError:
         raise DataError([_impossible_date(node_of(text), file, first_line)]) from None
     located = Located(file, data)
@@ -226,7 +232,8 @@ def _describe(located: Located, problem: Any) -> str:
         least = context.get("min_length", 1)
         what = "must not be empty" if least == 1 else f"needs at least {least} items, got {len(value)}"
     elif kind in {"date_type", "date_from_datetime_parsing", "date_parsing"}:
-        what = f"expected a date like 2019-02-04, got {_shown(value)}"
+        hint = "; remove the quotes around it" if isinstance(value, str) and _is_date(value) else ""
+        what = f"expected a date like 2019-02-04, got {_shown(value)}{hint}"
     elif kind in {"list_type", "dict_type", "model_type", "model_attributes_type"}:
         expected = "a list" if kind == "list_type" else "a mapping of keys"
         what = f"expected {expected}, got {_shown(value)}"
@@ -235,6 +242,14 @@ def _describe(located: Located, problem: Any) -> str:
     else:
         what = f"{problem['msg']}, got {_shown(value)}"
     return f"{located.where(path)}: {what}"
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _real_path(data: Any, loc: tuple[str | int, ...]) -> PathKey:
