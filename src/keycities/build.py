@@ -22,7 +22,7 @@ from keycities.compose import Composed
 from keycities.errors import BuildError, KeyCitiesError
 from keycities.figures import Figure, reconcile
 from keycities.formatting import Formatter
-from keycities.letters import select, unmatched_variants
+from keycities.letters import Letter, select, unmatched_variants
 from keycities.output import (
     Lock,
     ManifestEntry,
@@ -109,9 +109,12 @@ def plan_letters(project: Project, selection: Selection) -> list[Job]:
         if selection.recipient:
             chosen = [addressee for addressee in chosen if addressee.record.id == selection.recipient]
         for position, addressee in enumerate(chosen):
-            warnings = (unused if position == 0 else ()) + tuple(
-                w for w in (stale_warning(addressee, letter.front.date), _unverified(addressee)) if w
+            checks = (
+                stale_warning(addressee, letter.front.date),
+                _unverified(addressee),
+                _welsh(addressee, letter),
             )
+            warnings = (unused if position == 0 else ()) + tuple(warning for warning in checks if warning)
             jobs.append(
                 Job(
                     kind="letter",
@@ -178,6 +181,16 @@ def plan_briefings(project: Project, selection: Selection) -> list[Job]:
                 )
             )
     return jobs
+
+
+def _welsh(addressee: Addressee, letter: Letter) -> str | None:
+    """Welsh Language Standards: a recipient who prefers Welsh should get a Welsh text at the same time."""
+    if addressee.record.language != "cy" or letter.front.language == "cy":
+        return None
+    return (
+        f"{addressee.source}: {addressee.record.id} prefers Welsh, and letters/{letter.name}.md is in "
+        "English; send a Welsh version at the same time (a letter with `language: cy`)"
+    )
 
 
 def _unverified(addressee: Addressee) -> str | None:

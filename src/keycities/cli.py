@@ -193,15 +193,17 @@ def briefings(
 
 @cli.command()
 @project_option
+@strict_option
 @click.option("--letter", required=True, help="The letter (its file name in letters/, without .md).")
 @click.option("--recipient", required=True, help="The recipient id.")
 @out_option
-def preview(project: Path, letter: str, recipient: str, out: Path | None) -> None:
+def preview(project: Path, strict: bool, letter: str, recipient: str, out: Path | None) -> None:
     """Write one letter as an HTML page to check in a browser, and print its path."""
     from keycities.preview import write_preview
     from keycities.project import load_project
 
-    loaded = load_project(project)
+    loaded = load_project(project, strict)
+    _warn(loaded.warnings)
     click.echo(write_preview(loaded, letter, recipient, out or project / "out"))
 
 
