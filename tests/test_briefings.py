@@ -37,6 +37,7 @@ from documents import (
     assert_clean_failure,
     briefings,
     copy_project,
+    edit,
     generate,
     invoke,
     line_of,
@@ -742,6 +743,42 @@ def test_productivity_chart_alt_text_names_the_members_rank(shipped_packs: Build
     bournemouth = alts_of(shipped_packs.path("bournemouth", "pdf"))[1]
     assert "Bournemouth has no figure and is not shown (Bournemouth merged into" in bournemouth
     assert "highlighted" not in bournemouth
+
+
+def rename_member(tmp_path: Path, name: str) -> Path:
+    """A copy of the project in which Wakefield is called `name` (in single quotes: YAML keeps it as is)."""
+    project = copy_project(tmp_path / "project")
+    edit(project / "cities.yaml", 'name: "Wakefield"\n', f"name: '{name}'\n")
+    return project
+
+
+def test_a_member_name_with_tex_markup_is_shown_as_it_is(tmp_path: Path) -> None:
+    """matplotlib reads `$...$` as mathematics; the pack and the charts' alt text show the name itself."""
+    name = "Wakefield $\\frac{1}{2}$"
+    project = rename_member(tmp_path, name)
+    out = tmp_path / "out"
+    result = briefings(project, out, "--city", "wakefield")
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    assert summary(result) == (1, 0, 0)
+    pdf, word = out / "briefings" / "wakefield.pdf", out / "briefings" / "wakefield.docx"
+    alts = figure_alts(pdf)[1:]
+    assert len(alts) == 2
+    assert f"{name}, highlighted, is 13th of 21 at" in alts[0]
+    assert f"split into {name}'s" in alts[1]
+    assert read_word(word).body_alts == alts
+    assert PdfReader(pdf).metadata.title == f"{name}: briefing pack"
+    assert squash(f"This pack sets {name}’s official figures") in squash(pdf_words(pdf))
+    assert squash(f"This pack sets {name}’s official figures") in squash(word_words(word))
+
+
+def test_a_member_name_with_unknown_tex_markup_builds(tmp_path: Path) -> None:
+    name = "Wakefield $\\nosuch$"
+    project = rename_member(tmp_path, name)
+    out = tmp_path / "out"
+    result = briefings(project, out, "--city", "wakefield", "--format", "pdf")
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert f"{name}, highlighted, is 13th of 21 at" in figure_alts(out / "briefings" / "wakefield.pdf")[1]
 
 
 # ---- 7. Welsh --------------------------------------------------------------------------------------

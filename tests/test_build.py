@@ -39,12 +39,15 @@ from build_support import (
     snapshot,
 )
 from documents import (
+    PROJECT_ROOT,
     Run,
+    assert_clean_failure,
     copy_project,
     edit,
     generate,
     line_of,
 )
+from documents import invoke as invoke_result
 from pypdf import PdfReader
 
 from keycities.build import Selection, build, plan_briefings, plan_letters
@@ -651,6 +654,76 @@ def test_the_lock_names_this_process_during_the_build_and_is_removed_after(small
     assert (host, word, pid, since) == (socket.gethostname(), "process", str(os.getpid()), "since")
     assert datetime.fromisoformat(when).tzinfo is not None
     assert_consistent(small.out)
+
+
+# ---- Outputs the data no longer defines ------------------------------------------------------------
+
+REMOVED_SUMMARY = re.compile(r"^0 built, 2 skipped, 0 failed, 2 removed in \d+\.\d s; ", re.MULTILINE)
+
+
+def test_a_recipient_dropped_from_the_list_loses_its_letters(small: Small) -> None:
+    both = ("--format", "docx")  # with the arguments' `--format pdf`: both formats
+    first = small.build_letters(*both)
+    assert first.exit_code == 0, first.describe()
+    dropped = [small.letter("test-three", "pdf"), small.letter("test-three", "docx")]
+    assert all(path.is_file() for path in dropped)
+    pack = small.out / "briefings" / "wakefield.pdf"
+    assert pack.is_file()
+    shutil.copyfile(PROJECT_ROOT / "mail.yaml", small.project / "mail.yaml")  # placeholders: a dry run
+    edit(small.csv, SMALL_CSV.splitlines()[3] + "\n", "")
+
+    # A partial selection says nothing about the others: nothing is removed.
+    partial = small.build_letters(*both, "--recipient", "test-one")
+    assert partial.exit_code == 0, partial.describe()
+    assert "removed" not in partial.stdout
+    assert all(path.is_file() for path in dropped)
+    assert {f"letters/{LETTER}/test-three.{f}" for f in FORMATS} <= set(documents(small.out))
+
+    # The whole letter for the new list: test-three's files go, from the disk, the manifest and the proof.
+    run = small.build_letters(*both)
+    assert run.exit_code == 0, run.describe()
+    assert REMOVED_SUMMARY.search(run.stdout), run.describe()
+    assert not any(path.exists() for path in dropped)
+    records = documents(small.out)
+    assert {path for path in records if path.startswith("letters/")} == {
+        f"letters/{LETTER}/{recipient}.{f}" for recipient in ("test-one", "test-two") for f in FORMATS
+    }
+    assert "briefings/wakefield.pdf" in records and pack.is_file()  # another collection: kept
+    proof = (small.out / "index.html").read_text(encoding="utf-8")
+    assert "test-one" in proof and "test-three" not in proof
+    assert_consistent(small.out)
+
+    mail = invoke("mail", "--project", small.project, "--out", small.out)
+    assert mail.exit_code == 0, mail.describe()
+    assert f"would send {LETTER}/test-one to <t1@example.org>" in mail.stdout
+    assert f"would send {LETTER}/test-two to <t2@example.org>" in mail.stdout
+    assert "test-three" not in mail.stdout + mail.stderr
+    assert sorted(path.stem for path in (small.out / "outbox" / LETTER).glob("*.eml")) == [
+        "test-one",
+        "test-two",
+    ]
+
+
+@pytest.mark.parametrize("letters", [("--letter", LETTER), ("--recipient", "prime-minister")])
+def test_letters_and_a_city_cannot_be_asked_for_together(tmp_path: Path, letters: tuple[str, str]) -> None:
+    """`--city` picks a pack, `--letter` and `--recipient` pick letters: together they would build nothing."""
+    project = copy_project(tmp_path / "project")
+    out = tmp_path / "out"
+    result = invoke_result(
+        "build", "--project", project, *letters, "--city", "wakefield", "--format", "pdf", "--jobs", "1",
+        "--out", out,
+    )  # fmt: skip
+    stderr = assert_clean_failure(result, "give one or the other")
+    assert "--city" in stderr and letters[0] in stderr
+    assert result.stdout == ""
+    assert not out.exists()
+
+
+def test_an_output_folder_that_cannot_be_made_is_a_clean_error(small: Small) -> None:
+    folder = Path("/proc/keycities-test")
+    result = invoke_result(*small.arguments("--recipient", "test-one")[:-2], "--out", folder)
+    assert_clean_failure(result, f"error: cannot make the output folder {folder} (")
+    assert not folder.exists()
 
 
 # ---- Combined files --------------------------------------------------------------------------------

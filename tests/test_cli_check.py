@@ -296,3 +296,20 @@ def test_a_missing_scotland_comparator_is_a_located_problem(project_copy):
     result = run("check", "--project", str(project_copy.folder))
     assert result.exit_code == 1
     assert re.match(r"error: cities\.yaml:\d+: ", result.stderr), result.stderr
+
+
+def test_check_reads_the_recipients_too(project_copy):
+    recipients = project_copy.folder / "recipients.yaml"
+    text = recipients.read_text(encoding="utf-8")
+    recipients.write_text(text.replace("role: prime-minister\n", "role: king\n", 1), encoding="utf-8")
+    line = recipients.read_text(encoding="utf-8").split("\n").index("    role: king") + 1
+    result = run("check", "--project", str(project_copy.folder))
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    errors = [text for text in result.stderr.splitlines() if text.startswith("error: ")]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith(f"error: recipients.yaml:{line}: recipients[0].role: ")
+    assert "'king'" in errors[0]
+    assert result.stderr.splitlines()[-1] == "1 problem found; nothing was written"
+    assert result.stdout == ""

@@ -5,6 +5,8 @@ raw YAML, and properties that hold for any data (totals, coverage, gaps that are
 from __future__ import annotations
 
 import copy
+import json
+import re
 import shutil
 import statistics
 from pathlib import Path
@@ -13,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from documents import PROJECT_ROOT, invoke, pdf_lines, squeeze
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -614,3 +617,65 @@ def test_a_claim_with_a_fractional_rounding_matches_its_rounded_value():
     assert round(book["group.gva_ratio_to_scotland"].value, 2) == 0.7
     [result] = reconcile(campaign, book)
     assert result.status == "matches"
+
+
+def test_the_uplift_is_missing_not_zero_when_no_member_has_a_productivity_figure():
+    members = copy.deepcopy(MEMBERS)
+    for member in members:
+        for figures in [member["figures"], *(part["figures"] for part in member.get("constituents") or [])]:
+            figures["gva_per_filled_job_2017_gbp"] = None
+    book = compute(campaign_with(members))
+    for name in ("group.uplift", "group.uplift_per_year"):
+        figure = book[name]
+        assert figure.value is None, f"{name} is {figure.value!r}: nobody was added up, so it is missing"
+        assert figure.why_missing
+        assert figure.coverage.covered == 0
+        with pytest.raises(FigureError, match="missing"):
+            figure.require()
+    assert all(book[f"member.{slug}.uplift"].value is None for slug in BY_SLUG)
+
+
+def test_a_members_share_of_the_group_carries_the_groups_coverage(book):
+    group = book["group.gva"].coverage
+    assert group == Coverage(23, 24, ("Bournemouth",))
+    for slug in BY_SLUG:
+        for name in ("gva_share_of_group", "gva_rest_of_group"):
+            figure = book[f"member.{slug}.{name}"]
+            if figure.value is not None:
+                assert figure.coverage == group, f"{figure.name}: {figure.coverage}"
+    assert str(book["member.wakefield.gva_share_of_group"].coverage) == "23 of 24 members"
+
+
+def test_a_pack_records_and_cites_what_its_productivity_chart_draws(tmp_path, book):
+    out = tmp_path / "out"
+    result = invoke(
+        "briefings", "--project", PROJECT_ROOT, "--city", "wakefield", "--format", "pdf", "--jobs", "1",
+        "--out", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    [entry] = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["documents"]
+    assert entry["path"] == "briefings/wakefield.pdf"
+    recorded = {figure["name"]: figure for figure in entry["figures"]}
+    drawn = [f"member.{slug}.gva_per_filled_job" for slug in BY_SLUG]
+    drawn = [name for name in drawn if book[name].value is not None]
+    assert len(drawn) == 21
+    for name in [*drawn, "comparator.england.gva_per_filled_job"]:
+        assert name in recorded, f"the chart draws {name}, which the manifest does not record"
+        assert recorded[name]["value"] == book[name].value
+        assert recorded[name]["sources"] == list(book[name].sources)
+
+    # The caption cites the sources of what it draws, by the letters of the pack's list of sources.
+    text = squeeze(" ".join(line.text for line in pdf_lines(out / "briefings" / "wakefield.pdf")))
+    caption = "Not shown, for want of a figure: Bournemouth, Carlisle, Tees Valley. Source: "
+    found = re.search(re.escape(caption) + r"((?:\[[A-Z]\](?:, )?)+)\.", text)
+    assert found, "the productivity chart's caption cites no source"
+    cited = set(re.findall(r"\[([A-Z])\]", found[1]))
+    sources = {source for name in drawn for source in book[name].sources}
+    sources |= set(book["comparator.england.gva_per_filled_job"].sources)
+    expected = set()
+    for source in sources:
+        title = RAW["sources"][source]["title"]
+        listed = re.search(r"\[([A-Z])\] [^\[]*?‘" + re.escape(squeeze(title)), text)
+        assert listed, f"{source} is not in the pack's list of sources"
+        expected.add(listed[1])
+    assert cited == expected

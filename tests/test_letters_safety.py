@@ -8,6 +8,7 @@ assets/) and builds only the Prime Minister's letter, in this process, with one 
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 from pathlib import Path
@@ -31,6 +32,8 @@ from letters_support import (
     files_under,
     word_text,
 )
+
+from keycities.figures import FigureBook
 
 TRICKY_NAME = "<b>May</b> & {{ 7*7 }}"
 TRICKY_OFFICE = "Prime **bold** [link](http://x) Minister"
@@ -149,6 +152,81 @@ def test_sandbox_blocks_escapes(project: Path, expression: str) -> None:
     assert "cities-in-action/prime-minister" in stderr
     assert summary(result) == (0, 0, 1)
     assert not (project / "out" / "letters").exists()
+
+
+HOSTNAME = Path("/etc/hostname")
+
+
+def outside_file(tmp_path: Path) -> tuple[Path, str]:
+    """A file outside the project, with text that would give away that it was read."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("keycities-secret-8d41c3\n", encoding="utf-8")
+    return secret, "keycities-secret-8d41c3"
+
+
+def assert_not_shown(result: Any, text: str) -> None:
+    """The text of a file outside the project appears nowhere in what the command said (as a whole word:
+    a short host name may be part of a longer one)."""
+    shown = re.search(rf"(?<![\w-]){re.escape(text.strip())}(?![\w-])", result.stdout + result.stderr)
+    assert shown is None, f"{text.strip()!r} was shown:\n{result.stdout}\n{result.stderr}"
+
+
+@pytest.mark.parametrize("target", ["hostname", "outside file"])
+def test_sandbox_keeps_the_tools_objects_out_of_reach(project: Path, tmp_path: Path, target: str) -> None:
+    """`__notes__` is in every template's context, but nothing behind it (the campaign, its folder, a
+    path's methods) can be reached from a template."""
+    if target == "hostname":
+        if not HOSTNAME.is_file():
+            pytest.skip("/etc/hostname does not exist here")
+        path, text = HOSTNAME, f"Host: {HOSTNAME.read_text(encoding='utf-8').strip()}"
+    else:
+        path, text = outside_file(tmp_path)
+    expression = f"{{{{ __notes__.campaign.folder.joinpath('{path}').read_text() }}}}"
+    line = add_paragraph(project, f"Host: {expression}")
+    result = build_pm(project, project / "out")
+    stderr = assert_clean_failure(result)
+    assert (
+        f"error: cities-in-action/prime-minister: {LETTER}:{line}: access to attribute 'campaign' of "
+        "'SourceNotes' object is unsafe"
+    ) in stderr
+    assert summary(result) == (0, 0, 1)
+    assert_not_shown(result, text)
+    assert not (project / "out" / "letters").exists()
+
+
+def test_placed_figures_show_their_documented_properties_and_nothing_else(
+    project: Path, book: FigureBook
+) -> None:
+    allowed = (
+        "Shown: {{ figures.member.bournemouth.gva.missing }}; {{ figures.member.bournemouth.gva.why }}; "
+        "{{ figures.group.gva.label }}; {{ figures.group.uplift.zero }}; "
+        "{% for key, ask in asks.items() %}[{{ key }}: {{ ask.title }}]{% endfor %}"
+    )
+    add_paragraph(project, allowed)
+    add_paragraph(project, "Method: {{ figures.group.gva.method }}")
+    out = project / "out"
+    result = build_pm(project, out, "--format", "docx")
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    paragraphs = [p.text for p in word_text(out / "letters/cities-in-action/prime-minister.docx").body]
+    [shown] = [text for text in paragraphs if text.startswith("Shown: ")]
+    why = (book["member.bournemouth.gva"].why_missing or "").rstrip(".")
+    assert why
+    assert shown == (
+        f"Shown: True; {why}; {book['group.gva'].label}; False; "
+        "[partner: Work in partnership with mid-sized cities][trust: Trust mid-sized cities]"
+        "[listen: Listen to mid-sized cities]"
+    )
+    assert squeeze(f"Method: {book['group.gva'].method}") in [squeeze(text) for text in paragraphs]
+
+    # The figure behind a placed figure is not one of its documented properties.
+    line = add_paragraph(project, "Value: {{ figures.group.gva.figure.value }}")
+    failed = build_pm(project, project / "out-2", "--format", "docx")
+    assert (
+        f"error: cities-in-action/prime-minister: {LETTER}:{line}: access to attribute 'figure' of "
+        "'FigureRef' object is unsafe"
+    ) in assert_clean_failure(failed)
+    assert summary(failed) == (0, 0, 1)
+    assert not (project / "out-2" / "letters").exists()
 
 
 # ---- Undefined names and missing figures -----------------------------------------------------------
@@ -353,6 +431,117 @@ def test_front_matter_problem_names_the_letters_folder(project: Path, case: str)
     line, _ = _break_front_matter(project, case)
     result = letters(project, project / "out")
     assert_clean_failure(result, f"{LETTER}:{line}:")
+
+
+@pytest.mark.parametrize("target", ["hostname", "outside file"])
+@pytest.mark.parametrize("written", ["relative", "absolute"])
+def test_a_variant_body_outside_the_letters_folder_is_not_read(
+    project: Path, tmp_path: Path, target: str, written: str
+) -> None:
+    if target == "hostname":
+        if not HOSTNAME.is_file():
+            pytest.skip("/etc/hostname does not exist here")
+        path, text = HOSTNAME, HOSTNAME.read_text(encoding="utf-8")
+    else:
+        path, text = outside_file(tmp_path)
+    # `../../..` as far as the root, so that without the check the path would reach the file.
+    name = os.path.relpath(path, project / "letters") if written == "relative" else str(path)
+    assert (project / "letters" / name).resolve() == path.resolve()
+    edit(
+        project / LETTER,
+        "signatory: chair\n",
+        f"signatory: chair\nvariants:\n  - to: [prime-minister]\n    body: {name}\n",
+    )
+    line = line_of(project / LETTER, f"body: {name}")
+    result = build_pm(project, project / "out")
+    assert_clean_failure(
+        result,
+        f"error: {LETTER}:{line}: variants[0].body: no such file letters/{name}",
+        "nothing was written",
+    )
+    assert_not_shown(result, text)
+    assert not (project / "out").exists()
+
+
+@pytest.mark.parametrize("key", ["css", "docx"])
+def test_a_layout_outside_the_templates_folder_is_not_read(project: Path, tmp_path: Path, key: str) -> None:
+    if key == "css":
+        path = Path("/etc/passwd")
+        if not path.is_file():
+            pytest.skip("/etc/passwd does not exist here")
+        text = path.read_text(encoding="utf-8").split("\n")[0]
+    else:
+        path = tmp_path / "reference.docx"
+        path.write_bytes((project / "templates" / "reference.docx").read_bytes())
+        text = ""
+    name = os.path.relpath(path, project / "templates")
+    assert (project / "templates" / name).resolve() == path.resolve()
+    edit(project / LETTER, "signatory: chair\n", f"signatory: chair\ntemplate: {{{key}: {name}}}\n")
+    line = line_of(project / LETTER, f"template: {{{key}: {name}}}")
+    result = build_pm(project, project / "out")
+    assert_clean_failure(
+        result,
+        f"error: {LETTER}:{line}: template.{key}: no such file templates/{name}",
+        "nothing was written",
+    )
+    if text:
+        assert_not_shown(result, text)
+    assert not (project / "out").exists()
+
+
+# ---- Variant bodies -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["cities-in-action.notes.md", "stray.md"])
+def test_a_markdown_file_no_letter_names_is_an_error(project: Path, name: str) -> None:
+    """A file without front matter is only ever a variant's body: one that no letter names (a body whose
+    variant was deleted, notes left in letters/) is reported, not silently skipped."""
+    (project / "letters" / name).write_text("Notes for the next letter.\n", encoding="utf-8")
+    result = letters(project, project / "out")
+    assert_clean_failure(
+        result, f"error: letters/{name}:1: ", "a variant's body must be named by a letter's variants"
+    )
+    assert not (project / "out").exists()
+
+
+def test_a_variant_body_may_have_any_name(project: Path) -> None:
+    (project / "letters" / "wales-body.md").write_text(
+        "This body, in a file of its own, goes to {{ recipient.office }} alone.\n", encoding="utf-8"
+    )
+    edit(
+        project / LETTER,
+        "signatory: chair\n",
+        "signatory: chair\nvariants:\n  - to: [prime-minister]\n    body: wales-body.md\n",
+    )
+    out = project / "out"
+    result = letters(project, out, "--format", "docx", "--recipient", "prime-minister")
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    assert summary(result) == (1, 0, 0)
+    body = [p.text for p in word_text(out / "letters/cities-in-action/prime-minister.docx").body]
+    assert "This body, in a file of its own, goes to Prime Minister alone." in body
+    assert not [text for text in body if "UK productivity growth is struggling" in text]
+    assert sorted(files_under(out / "letters")) == ["cities-in-action/prime-minister.docx"]
+
+
+def test_a_variant_for_nobody_in_the_list_is_a_warning(project: Path) -> None:
+    edit(
+        project / LETTER,
+        "signatory: chair\n",
+        'signatory: chair\nvariants:\n  - to: ["tag:nobody"]\n    subject: "Another subject"\n',
+    )
+    line = line_of(project / LETTER, '"tag:nobody"')
+    out = project / "out"
+    result = letters(project, out, "--format", "docx", "--recipient", "prime-minister")
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    assert summary(result) == (1, 0, 0)
+    assert (
+        f"warning: {LETTER}:{line}: variants[0].to[0]: 'tag:nobody' matches no recipient in this list, so "
+        "the variant is not used"
+    ) in result.stderr
+    assert "error:" not in result.stderr
+    body = [p.text for p in word_text(out / "letters/cities-in-action/prime-minister.docx").body]
+    assert "Key Cities: Cities in Action" in body
+    assert "Another subject" not in body
 
 
 def test_impossible_date_is_a_clean_error(project: Path) -> None:

@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from documents import assert_clean_failure, invoke
+from documents import edit as documents_edit
+from documents import line_of as documents_line_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
@@ -653,3 +656,85 @@ def test_a_list_where_a_figure_belongs_names_the_figure(project_copy):
     assert only_problem(project_copy) == (
         f"cities.yaml:{line}: members[0].figures.population_mid2017: expected a number, got a list"
     )
+
+
+# -- problems that used to end in a traceback or pass unnoticed ------------------------------------
+
+ENGLAND_RATE = "gva_per_filled_job_2017_gbp: {value: 56196.2, source: ons-productivity-itl-2024}"
+LOCATED_IN_CHECK = [
+    # (id, text to replace, replacement, where to start looking, what the line holds, what the error says)
+    ("claim published 0", "    published: 24\n", "    published: 0\n", None, "published: 0",
+     "claims[4].published: must be more than 0"),
+    ("default source a list", "  gva_2017_gbp_m: ons-gva-la-2021\n", "  gva_2017_gbp_m: [x]\n", None,
+     "gva_2017_gbp_m: [x]", "figure_sources.gva_2017_gbp_m: expected text, got a list"),
+    ("figure source a list", "source: bournemouth-council-2017}", "source: [x]}", None, "source: [x]}",
+     "members[1].figures.population_mid2017.source: expected text, got a list"),
+    ("claim source a list", "    source: cities-in-action-2019\n", "    source: [x]\n", "\nclaims:\n",
+     "source: [x]", "claims[0].source: expected text, got a list"),
+    ("membership source a list", "membership_sources: [cities-in-action-2019, key-cities-new-members-2018]",
+     "membership_sources: [[a], b]", None, "membership_sources: [[a], b]",
+     "group.membership_sources[0]: expected text, got a list"),
+    ("control character", '    name: "Blackpool"\n', '    name: "Black\x07pool"\n', None, "Black\x07pool",
+     "invalid YAML: unacceptable character #x0007"),
+    ("logo not found", "logo: assets/key-cities-logo.png", "logo: assets/nope.png", None,
+     "logo: assets/nope.png", "group.logo: no such file assets/nope.png"),
+    ("benchmark without the measure", ENGLAND_RATE, "gva_per_filled_job_2017_gbp: null", None,
+     "benchmark: england",
+     "projection.benchmark: the projection needs the gva_per_filled_job_2017_gbp of 'england'"),
+    ("per-hour measure", "  measure: gva_per_filled_job_2017_gbp\n", "  measure: gva_per_hour_2017_gbp\n",
+     None, "measure: gva_per_hour_2017_gbp",
+     "projection.measure: expected 'gva_per_filled_job_2017_gbp', got 'gva_per_hour_2017_gbp'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "after", "needle", "what"),
+    [case[1:] for case in LOCATED_IN_CHECK],
+    ids=[case[0] for case in LOCATED_IN_CHECK],
+)
+def test_odd_input_is_a_located_error_not_a_traceback(project_copy, old, new, after, needle, what):
+    project_copy.edit(old, new, after=after)
+    line = project_copy.line_of(needle, after=after)
+    stderr = assert_clean_failure(check(project_copy.folder), f"error: cities.yaml:{line}: {what}")
+    assert stderr.splitlines()[0].startswith(f"error: cities.yaml:{line}: ")
+
+
+def test_a_logo_that_is_not_a_png_is_a_located_error(project_copy):
+    (project_copy.folder / "assets" / "logo.png").write_text("not an image\n", encoding="utf-8")
+    project_copy.edit("logo: assets/key-cities-logo.png", "logo: assets/logo.png")
+    line = project_copy.line_of("logo: assets/logo.png")
+    assert_clean_failure(
+        check(project_copy.folder),
+        f"error: cities.yaml:{line}: group.logo: assets/logo.png is not a PNG image",
+    )
+
+
+RECIPIENTS_CSV = """\
+id,office,role,name,honorific,address,email,tags,checked
+test-one,Test Office One,office,,,1 Example Street;Exampletown;EX1 1EX,t1@example.org,test,"2019-02-30"
+"""
+
+
+def test_only_a_quoted_real_date_is_told_to_lose_its_quotes(project_copy, tmp_path):
+    recipients = project_copy.folder / "recipients.yaml"
+    documents_edit(recipients, "checked: 2019-02-04", 'checked: "2019-02-04"')
+    line = documents_line_of(recipients, 'checked: "2019-02-04"')
+    stderr = assert_clean_failure(check(project_copy.folder), f"error: recipients.yaml:{line}: ")
+    [problem] = [text for text in stderr.splitlines() if text.startswith("error: ")]
+    assert problem == (
+        f"error: recipients.yaml:{line}: recipients[0].checked: expected a date like 2019-02-04, got "
+        "'2019-02-04'; remove the quotes around it"
+    )
+
+    # In a CSV every value is text: a date that does not exist is not one the quotes hide.
+    csv_file = tmp_path / "list.csv"
+    csv_file.write_text(RECIPIENTS_CSV, encoding="utf-8")
+    result = invoke(
+        "letters", "--project", project_copy.folder, "--recipients", csv_file, "--out", tmp_path / "out"
+    )
+    stderr = assert_clean_failure(
+        result, "list.csv:2: recipients[0].checked: expected a date like 2019-02-04"
+    )
+    assert "'2019-02-30'" in stderr
+    assert "quotes" not in stderr
+    assert not (tmp_path / "out").exists()

@@ -82,8 +82,14 @@ def _pyplot() -> Any:
     import matplotlib.pyplot as pyplot
 
     # Fixed ids and no timestamps: identical input gives identical SVG and PNG bytes.
+    # Labels are data: a `$` prints as a dollar sign and never starts mathematics.
     matplotlib.rcParams.update(
-        {"svg.hashsalt": "keycities", "svg.fonttype": "path", "font.family": "DejaVu Sans"}
+        {
+            "svg.hashsalt": "keycities",
+            "svg.fonttype": "path",
+            "font.family": "DejaVu Sans",
+            "text.parse_math": False,
+        }
     )
     return pyplot
 
