@@ -26,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from keycities.build import FORMATS, Selection, build, plan_letters  # noqa: E402
+from keycities.build import FORMATS, build  # noqa: E402
+from keycities.plan import Selection, plan_letters  # noqa: E402
 from keycities.project import load_project  # noqa: E402
 from keycities.render.html import load_stylesheet, render_html  # noqa: E402
 from keycities.render.workers import asset_folders  # noqa: E402

@@ -12,7 +12,8 @@ import documents
 import pytest
 
 from keycities.campaign import Campaign, load_campaign
-from keycities.figures import FigureBook, compute
+from keycities.figure import FigureBook
+from keycities.figures import compute
 
 PROJECT_ROOT = documents.PROJECT_ROOT
 SHIPPED_YAML = PROJECT_ROOT / "cities.yaml"

@@ -50,9 +50,10 @@ from documents import (
 from documents import invoke as invoke_result
 from pypdf import PdfReader
 
-from keycities.build import Selection, build, plan_briefings, plan_letters
-from keycities.figures import reconcile
+from keycities.build import build
+from keycities.claims import reconcile
 from keycities.formatting import Formatter
+from keycities.plan import Selection, plan_briefings, plan_letters
 from keycities.project import load_project
 from keycities.report import claim_warnings
 

@@ -20,9 +20,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from keycities.campaign import SUMMABLE_KEYS, Campaign, CampaignFile, load_campaign
+from keycities.claims import reconcile
 from keycities.cli import cli
 from keycities.errors import FigureError
-from keycities.figures import RANKED, Coverage, compute, reconcile
+from keycities.figure import Coverage
+from keycities.figures import RANKED, compute
 from keycities.source import Located
 
 SHIPPED_YAML = Path(__file__).resolve().parent.parent / "cities.yaml"

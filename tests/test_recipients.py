@@ -26,10 +26,10 @@ from letters_support import (
     word_text,
 )
 
-from keycities.build import Selection, plan_letters
 from keycities.document import Paragraph
 from keycities.errors import DataError
 from keycities.letters import Letter, select
+from keycities.plan import Selection, plan_letters
 from keycities.project import Project, load_project
 from keycities.recipients import Addressee, load_recipients, stale_warning
 

@@ -10,13 +10,15 @@ from typing import Any, Literal
 
 from keycities.campaign import Comparator, Member
 from keycities.charts import Bar, ChartImages, ranked_bars, share_bar
-from keycities.compose import ChartRef, Composed, Composer, SourceNotes
+from keycities.compose import Composed, Composer
 from keycities.document import Chart, Document, Image
 from keycities.errors import ComposeError
-from keycities.figures import Figure, FigureBook
+from keycities.figure import Figure, FigureBook
 from keycities.formatting import Formatter
 from keycities.local import LocalContent, LocalFront
 from keycities.markdown import clean
+from keycities.notes import SourceNotes
+from keycities.placing import ChartRef
 
 Language = Literal["en-GB", "cy"]
 WORDS = {

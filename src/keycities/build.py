@@ -7,22 +7,20 @@ output kept; the others are built. The manifest is written last.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from keycities import __version__
+from keycities.claims import reconcile
 from keycities.compose import Composed
 from keycities.errors import BuildError, KeyCitiesError
-from keycities.figures import Figure, reconcile
+from keycities.figure import Figure
 from keycities.formatting import Formatter
-from keycities.letters import Letter, select, unmatched_variants
 from keycities.output import (
     Lock,
     ManifestEntry,
@@ -32,49 +30,13 @@ from keycities.output import (
     write_atomic,
     write_manifest,
 )
+from keycities.plan import Job, Selection, hash_of, plan_briefings, plan_letters
 from keycities.project import Project
 from keycities.proof import proof_page
-from keycities.recipients import Addressee, stale_warning
 from keycities.render.workers import Format, asset_folders, render_all, renderer
 from keycities.report import claim_warnings
 
 FORMATS: tuple[Format, ...] = ("pdf", "docx")
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Which documents to build: the kinds, and filters (None means all)."""
-
-    letters: bool = True
-    briefings: bool = True
-    letter: str | None = None
-    recipient: str | None = None
-    city: str | None = None
-
-
-@dataclass(frozen=True)
-class Job:
-    """One document to build: a letter for a recipient, or a member's briefing pack."""
-
-    kind: Literal["letter", "briefing"]
-    collection: str  # the letter's name, or "briefings"
-    target: str  # the recipient id, or the member slug (with `.cy` for a Welsh pack)
-    css: Path
-    reference: Path
-    key: str  # hash of every input
-    compose: Callable[[], Composed]
-    warnings: tuple[str, ...] = ()
-    details: tuple[tuple[str, str], ...] = ()  # recorded in the manifest: recipient, email, member...
-
-    @property
-    def label(self) -> str:
-        """`cities-in-action/prime-minister` or `briefings/wakefield`."""
-        return f"{self.collection}/{self.target}"
-
-    def relative_path(self, file_format: Format) -> str:
-        """Where the output goes, relative to the output folder."""
-        folder = "briefings" if self.kind == "briefing" else f"letters/{self.collection}"
-        return f"{folder}/{self.target}.{file_format}"
 
 
 @dataclass
@@ -88,150 +50,6 @@ class BuildReport:
 
 
 Progress = Callable[[int, int, str, str], None]  # (done, total, document, status)
-
-
-def plan_letters(project: Project, selection: Selection) -> list[Job]:
-    """A job per letter and recipient it goes to, filtered by the selection."""
-    if selection.letter and selection.letter not in project.letters:
-        raise BuildError(
-            f"no letter named '{selection.letter}'; letters: {', '.join(sorted(project.letters))}"
-        )
-    common = common_hash(project)
-    jobs = []
-    for name, letter in sorted(project.letters.items()):
-        if selection.letter and name != selection.letter:
-            continue
-        sources = [str(letter.body.file), *(str(body.file) for body in letter.variant_bodies.values())]
-        layout = [f"templates/{letter.front.template.css}", f"templates/{letter.front.template.docx}"]
-        letter_hash = inputs_hash(project.folder, sources)
-        chosen = select(letter, project.addressees)
-        unused = tuple(unmatched_variants(letter, project.addressees))
-        if selection.recipient:
-            chosen = [addressee for addressee in chosen if addressee.record.id == selection.recipient]
-        for position, addressee in enumerate(chosen):
-            checks = (
-                stale_warning(addressee, letter.front.date),
-                _unverified(addressee),
-                _welsh(addressee, letter),
-            )
-            warnings = (unused if position == 0 else ()) + tuple(warning for warning in checks if warning)
-            jobs.append(
-                Job(
-                    kind="letter",
-                    collection=name,
-                    target=addressee.record.id,
-                    css=project.folder / layout[0],
-                    reference=project.folder / layout[1],
-                    key=_digest(common, letter_hash, addressee.record.model_dump_json()),
-                    compose=partial(project.composer.letter, letter, addressee),
-                    warnings=warnings,
-                    details=(
-                        ("recipient", addressee.record.id),
-                        ("email", addressee.record.email or ""),
-                        ("holder", addressee.address_lines[0]),
-                        ("salutation", addressee.salutation),
-                        ("language", letter.front.language),
-                    ),
-                )
-            )
-    if selection.recipient and not jobs:
-        raise BuildError(
-            f"no letter goes to recipient '{selection.recipient}'; check the id in the recipients "
-            "file and the letter's 'to:'"
-        )
-    return jobs
-
-
-def plan_briefings(project: Project, selection: Selection) -> list[Job]:
-    """A job per member and language (Welsh too where the member supplies Welsh text)."""
-    if selection.city and selection.city not in project.campaign.members:
-        raise BuildError(f"no member '{selection.city}'; members: {', '.join(project.campaign.members)}")
-    common = common_hash(project)
-    jobs = []
-    for slug in project.campaign.members:
-        if selection.city and slug != selection.city:
-            continue
-        own = project.folder / "templates" / slug
-        css = own / "print.css" if (own / "print.css").is_file() else project.folder / "templates/print.css"
-        reference = (
-            own / "reference.docx"
-            if (own / "reference.docx").is_file()
-            else (project.folder / "templates/reference.docx")
-        )
-        member_files = [
-            str(path.relative_to(project.folder))
-            for folder in (own, project.folder / "cities")
-            if folder.is_dir()
-            for path in folder.rglob("*")
-            if path.is_file() and (folder == own or path.name.split(".")[0] == slug)
-        ]
-        member_files += project.briefings.logos(slug)
-        key = _digest(common, inputs_hash(project.folder, member_files))
-        for language in project.briefings.languages(slug):
-            jobs.append(
-                Job(
-                    kind="briefing",
-                    collection="briefings",
-                    target=slug if language == "en-GB" else f"{slug}.cy",
-                    css=css,
-                    reference=reference,
-                    key=_digest(key, language),
-                    compose=partial(project.briefings.briefing, slug, language),
-                    details=(("member", slug), ("language", language)),
-                )
-            )
-    return jobs
-
-
-def _welsh(addressee: Addressee, letter: Letter) -> str | None:
-    """Welsh Language Standards: a recipient who prefers Welsh should get a Welsh text at the same time."""
-    if addressee.record.language != "cy" or letter.front.language == "cy":
-        return None
-    return (
-        f"{addressee.source}: {addressee.record.id} prefers Welsh, and letters/{letter.name}.md is in "
-        "English; send a Welsh version at the same time (a letter with `language: cy`)"
-    )
-
-
-def _unverified(addressee: Addressee) -> str | None:
-    if not addressee.record.verify:
-        return None
-    return (
-        f"{addressee.source}: {addressee.record.id}: the holder ({addressee.record.name}) is not confirmed "
-        "from a source; check it, then remove 'verify: true'"
-    )
-
-
-def inputs_hash(folder: Path, relative_files: Iterable[str]) -> str:
-    """A hash of the named project files (a missing file hashes as empty)."""
-    digest = hashlib.sha256()
-    for relative in sorted(set(relative_files)):
-        digest.update(relative.encode() + b"\0" + _read(folder / relative) + b"\0")
-    return digest.hexdigest()
-
-
-def common_hash(project: Project) -> str:
-    """What every document depends on: cities.yaml and the images it names, every template and asset
-    (the package's fonts too), and the tool's version."""
-    folder, group = project.folder, project.campaign.data.group
-    digest = hashlib.sha256(__version__.encode())
-    digest.update(bytes.fromhex(inputs_hash(folder, ["cities.yaml", group.logo, group.signature])))
-    for root in asset_folders(folder):
-        for path in sorted(root.rglob("*")) if root.is_dir() else []:
-            if path.is_file():
-                digest.update(str(path.relative_to(root)).encode() + b"\0" + _read(path) + b"\0")
-    return digest.hexdigest()
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return b""
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def build_selection(
@@ -373,7 +191,7 @@ def _combine(
         if job.kind == "letter":
             by_letter.setdefault(job.collection, []).append(job)
     for name, letter_jobs in by_letter.items():
-        key = _digest(*(job.key for job in letter_jobs))
+        key = hash_of(*(job.key for job in letter_jobs))
         paths = [f"letters/{name}.{file_format}" for file_format in formats]
         kept = None if force else _unchanged(key, paths, previous, out)
         if kept is not None:

@@ -14,7 +14,7 @@ from keycities import __version__
 from keycities.errors import BuildError, DataError, KeyCitiesError
 
 if TYPE_CHECKING:  # imported lazily at run time, so that --help stays instant
-    from keycities.build import Selection
+    from keycities.plan import Selection
     from keycities.project import Project
 
 
@@ -78,7 +78,7 @@ def cli(ctx: click.Context) -> None:
 @click.option("--list", "list_figures", is_flag=True, help="Also list every figure's name, for templates.")
 def check(project: Path, strict: bool, show_sources: bool, list_figures: bool) -> None:
     """Validate every input and show the headline figures and the published claims against them."""
-    from keycities.figures import reconcile
+    from keycities.claims import reconcile
     from keycities.formatting import Formatter
     from keycities.project import load_project
     from keycities.report import claim_warnings, claims_table, figure_list, headline_table, sources_table
@@ -155,7 +155,7 @@ def letters(
     force: bool,
 ) -> None:
     """Write each letter for each of its recipients: out/letters/<letter>/<recipient>.pdf and .docx."""
-    from keycities.build import Selection
+    from keycities.plan import Selection
     from keycities.project import load_project
 
     loaded = load_project(project, strict, recipients)
@@ -183,7 +183,7 @@ def briefings(
     force: bool,
 ) -> None:
     """Write each member's briefing pack: out/briefings/<slug>.pdf and .docx (and <slug>.cy.* in Welsh)."""
-    from keycities.build import Selection
+    from keycities.plan import Selection
     from keycities.project import load_project
 
     loaded = load_project(project, strict)
@@ -235,7 +235,7 @@ def build(
     combined: bool,
 ) -> None:
     """Build every document: each letter for each recipient, each member's pack, then out/index.html."""
-    from keycities.build import Selection
+    from keycities.plan import Selection
     from keycities.project import load_project
 
     loaded = load_project(project, strict, recipients)

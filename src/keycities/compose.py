@@ -7,11 +7,10 @@ stops the document with a message naming the figure, unless the template checks 
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -20,145 +19,24 @@ from keycities.campaign import Campaign, png_problem
 from keycities.document import (
     AddressBlock,
     Block,
-    Chart,
     DateLine,
     Document,
     Image,
     Letterhead,
-    ListBlock,
-    Notes,
     Paragraph,
     Run,
     Signature,
 )
 from keycities.errors import ComposeError, DataError, FigureError
-from keycities.figures import PUBLISHED, Figure, FigureBook
+from keycities.figure import Figure, FigureBook
 from keycities.formatting import Formatter
 from keycities.letters import Letter, variant_for
-from keycities.markdown import chart_marker, clean, escape, note_marker, runs_of_text, to_blocks
+from keycities.markdown import clean, runs_of_text, to_blocks
+from keycities.notes import SourceNotes
+from keycities.placing import FILTERS, ChartRef, FigureRef, figure_tree, place_value
 from keycities.recipients import Addressee
 
-RELEASED = {"en-GB": "released", "cy": "cyhoeddwyd"}
 NOTES_TITLE = {"en-GB": "Sources", "cy": "Ffynonellau"}
-NOT_AVAILABLE = {"en-GB": "not available", "cy": "dim ar gael"}
-GAP_WORDS = {
-    "en-GB": {"above": "above", "below": "below", "level": "level with"},
-    "cy": {"above": "yn uwch na", "below": "yn is na", "level": "yr un fath â"},
-}
-
-
-@dataclass(frozen=True)
-class FigureRef:
-    """A figure as a template places it: formatted, with a source note, unless told otherwise."""
-
-    figure: Figure
-    decimals: int | None = None
-    scale: Literal["million"] | None = None
-    with_note: bool = True
-    only_note: bool = False
-    gap_words: bool = False  # a difference shown as "£11,469 below" or "above"
-    allow_missing: bool = False  # a missing value shown as "not available", with a note saying why
-
-    @property
-    def missing(self) -> bool:
-        """True when the data has no value: templates test this to handle a gap on purpose."""
-        return self.figure.value is None
-
-    @property
-    def why(self) -> str:
-        """Why the figure is missing, in words."""
-        return (self.figure.why_missing or "").rstrip(".")
-
-    @property
-    def zero(self) -> bool:
-        """True when the value is exactly nothing (a member already above the benchmark adds nothing)."""
-        return self.figure.value == 0
-
-    @property
-    def label(self) -> str:
-        """What the figure is."""
-        return self.figure.label
-
-    @property
-    def method(self) -> str:
-        """How the figure was worked out, in words."""
-        return self.figure.method
-
-
-@dataclass
-class ChartRef:
-    """A chart a template may place; drawn on first placement, since drawing is slow."""
-
-    key: str
-    draw: Callable[[], Chart] | None
-    figures: tuple[Figure, ...] = ()  # what it draws: recorded, and their sources cited in the caption
-    missing: bool = False
-    why: str = ""
-    drawn: list[Chart] = field(default_factory=list)
-
-
-class SourceNotes:
-    """Numbers the figures a document uses, in order of first use, with their method and sources."""
-
-    def __init__(self, campaign: Campaign, formatter: Formatter) -> None:
-        self.campaign, self.formatter = campaign, formatter
-        self.numbers: dict[str, int] = {}
-        self.items: list[tuple[int, str]] = []
-        self.figures: list[Figure] = []
-        self.sources: dict[str, str] = {}  # source key -> citation letter
-
-    def number(self, figure: Figure) -> int:
-        """The note number for a figure, adding its note on first use."""
-        if figure.name not in self.numbers:
-            self.numbers[figure.name] = len(self.numbers) + 1
-            self.items.append((self.numbers[figure.name], self.describe(figure)))
-            self.record(figure)
-        return self.numbers[figure.name]
-
-    def record(self, figure: Figure) -> None:
-        """Note that the document shows a figure (for the manifest), with or without a note."""
-        if figure not in self.figures:
-            self.figures.append(figure)
-
-    def describe(self, figure: Figure) -> str:
-        """`Label: value. Method. Covers 23 of 24 members. Sources: [A], [B].`"""
-        if figure.value is None:
-            return clean(f"{figure.label}: not available. {(figure.why_missing or '').rstrip('.')}.")
-        method = "" if figure.method == PUBLISHED else f" {figure.method}"
-        coverage = f" Covers {figure.coverage}." if figure.coverage and not figure.coverage.complete else ""
-        cited = ", ".join(f"[{self.cite(key)}]" for key in figure.sources)
-        return clean(f"{figure.label}: {self.formatter.figure(figure)}.{method}{coverage} Source: {cited}.")
-
-    def cite(self, key: str) -> str:
-        """The letter a source is cited by in this document: A, B, C... in order of first use."""
-        if key not in self.sources:
-            self.sources[key] = chr(ord("A") + len(self.sources))
-        return self.sources[key]
-
-    def blocks(self, title: str) -> tuple[Block, ...]:
-        """The numbered notes, then each publication cited, once, with its address."""
-        if not self.items:
-            return ()
-        publications = tuple(
-            (Run(f"[{letter}] {clean(self.publication(key))}"),) for key, letter in self.sources.items()
-        )
-        return (Notes(title, tuple(self.items)), ListBlock(False, publications))
-
-    def publication(self, key: str) -> str:
-        """One source as a reader can find it: publisher, title, release date, address."""
-        source = self.campaign.data.sources[key]
-        released = source.released
-        when = self.formatter.date(released) if isinstance(released, date) else None
-        if isinstance(released, str):  # a month, "2024-06"
-            when = self.formatter.month(int(released[:4]), int(released[5:]))
-        released_word = RELEASED[self.formatter.language]
-        parts = (
-            source.publisher,
-            f"‘{source.title}’",
-            f"{released_word} {when}" if when else None,
-            source.url,
-        )
-        return ", ".join(part for part in parts if part)
 
 
 @dataclass(frozen=True)
@@ -206,19 +84,11 @@ class Composer:
             ),
             undefined=jinja2.StrictUndefined,
             autoescape=False,  # the output is Markdown: `place` escapes every value for Markdown instead
-            finalize=jinja2.pass_context(_place),
+            finalize=jinja2.pass_context(place_value),
             keep_trailing_newline=True,
         )
-        self.environment.filters.update(
-            precision=_precision,
-            millions=_millions,
-            bare=_bare,
-            note=_note_only,
-            gap=_gap,
-            or_missing=_or_missing,
-            lowerfirst=_lower_first,
-        )
-        self.figure_tree = _tree(book)
+        self.environment.filters.update(FILTERS)
+        self.figure_tree = figure_tree(book)
         self.images: dict[str, Image] = {}
 
     def letter(self, letter: Letter, addressee: Addressee) -> Composed:
@@ -346,99 +216,6 @@ def _recipient(addressee: Addressee) -> dict[str, Any]:
         "holder": addressee.address_lines[0],
         "address_lines": addressee.address_lines,
     }
-
-
-def _tree(book: FigureBook) -> dict[str, Any]:
-    """`figures.group.gva`, `figures.member.wakefield.gva`, `figures.comparator.england.gva`."""
-    tree: dict[str, Any] = {}
-    for name, figure in book.figures.items():
-        *path, leaf = name.split(".")
-        node = tree
-        for part in path:
-            node = node.setdefault(part, {})
-        node[leaf] = FigureRef(figure)
-    return tree
-
-
-@jinja2.pass_context
-def _place(context: jinja2.runtime.Context, value: Any) -> str:
-    """Every `{{ value }}`: a figure becomes its formatted value and note; anything else literal text."""
-    if isinstance(value, FigureRef):
-        notes: SourceNotes = context["__notes__"]
-        figure = value.figure
-        formatter: Formatter = context["__formatter__"]
-        if figure.value is None and value.allow_missing:
-            return escape(NOT_AVAILABLE[formatter.language]) + note_marker(notes.number(figure))
-        try:
-            number = figure.require()
-        except FigureError as error:
-            raise FigureError(
-                f"{error}; handle the gap with {{% if figures.{figure.name}.missing %}}"
-            ) from None
-        notes.record(figure)
-        marker = note_marker(notes.number(figure)) if value.with_note else ""
-        if value.only_note:
-            return marker
-        if value.gap_words:
-            words = GAP_WORDS[formatter.language]
-            if number == 0:
-                return escape(words["level"]) + marker
-            text = f"{formatter.money(abs(number))} {words['above' if number > 0 else 'below']}"
-            return escape(text) + marker
-        if value.scale == "million":
-            text = formatter.count(number, "million", 1 if value.decimals is None else value.decimals)
-        else:
-            text = formatter.figure(figure, value.decimals)
-        return escape(text) + marker
-    if isinstance(value, ChartRef):
-        if value.missing or value.draw is None:
-            raise FigureError(
-                f"the {value.key} chart cannot be drawn: {value.why}; handle the gap with "
-                f"{{% if charts.{value.key}.missing %}}"
-            )
-        if not value.drawn:
-            value.drawn.append(value.draw())
-        notes = context["__notes__"]
-        for drawn in value.figures:
-            notes.record(drawn)
-        cited = sorted({notes.cite(source) for drawn in value.figures for source in drawn.sources})
-        chart = value.drawn[0]
-        if cited:
-            chart = replace(chart, caption=f"{chart.caption} Source: {', '.join(f'[{c}]' for c in cited)}.")
-        charts: list[Chart] = context["__charts__"]
-        charts.append(chart)
-        return f"\n\n{chart_marker(len(charts) - 1)}\n\n"
-    if isinstance(value, date):
-        return escape(context["__formatter__"].date(value))
-    return escape(str(value))
-
-
-def _gap(value: FigureRef) -> FigureRef:
-    return replace(value, gap_words=True)
-
-
-def _or_missing(value: FigureRef) -> FigureRef:
-    return replace(value, allow_missing=True)
-
-
-def _precision(value: FigureRef, decimals: int) -> FigureRef:
-    return replace(value, decimals=decimals)
-
-
-def _millions(value: FigureRef) -> FigureRef:
-    return replace(value, scale="million")
-
-
-def _bare(value: FigureRef) -> FigureRef:
-    return replace(value, with_note=False)
-
-
-def _note_only(value: FigureRef) -> FigureRef:
-    return replace(value, only_note=True)
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
 
 
 def _template_error(

@@ -1,130 +1,21 @@
 """Every number a document may show, computed from cities.yaml with its sources, method and coverage.
 
-This is the only module that does arithmetic on figures. A missing value stays missing (None, with the
-reason); totals say how many members they cover and never count a gap as zero.
+This is the only module that does arithmetic on figures, with `claims.py` for the published claims. A
+missing value stays missing (None, with the reason); totals say how many members they cover and never count
+a gap as zero.
 """
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Literal
 
-from keycities.campaign import FIGURE_KEYS, SUMMABLE_KEYS, Campaign, Claim, FigureValue, Member
-from keycities.errors import FigureError
+from keycities.campaign import SUMMABLE_KEYS, Campaign, FigureValue, Member
+from keycities.figure import MEASURE_LABELS, MEASURES, PUBLISHED, Coverage, Figure, FigureBook, Measure, Unit
 
-Unit = Literal["gbp", "persons", "jobs", "hours", "index", "ratio", "rank", "count", "years"]
-
-
-@dataclass(frozen=True)
-class Measure:
-    """A figure key of cities.yaml as documents name it."""
-
-    key: str
-    name: str
-    label: str
-    unit: Unit
-    scale: float = 1.0  # cities.yaml holds GVA in £ million; figures hold pounds
-
-
-MEASURES = {
-    measure.key: measure
-    for measure in (
-        Measure("population_mid2017", "population", "Population, mid-2017", "persons"),
-        Measure("gva_2017_gbp_m", "gva", "GVA, 2017", "gbp", 1e6),
-        Measure(
-            "gva_2017_gbp_m_2022_release", "gva_2022_release", "GVA, 2017 (May 2022 release)", "gbp", 1e6
-        ),
-        Measure("gva_per_hour_2017_gbp", "gva_per_hour", "GVA per hour worked, 2017", "gbp"),
-        Measure(
-            "gva_per_hour_index_2017_uk100",
-            "gva_per_hour_index",
-            "GVA per hour index, 2017 (UK = 100)",
-            "index",
-        ),
-        Measure("gva_per_filled_job_2017_gbp", "gva_per_filled_job", "GVA per filled job, 2017", "gbp"),
-        Measure("filled_jobs_2017", "filled_jobs", "Filled jobs, 2017", "jobs"),
-        Measure(
-            "hours_worked_per_week_2017", "hours_worked_per_week", "Hours worked per week, 2017", "hours"
-        ),
-    )
-}
-assert tuple(MEASURES) == FIGURE_KEYS
-MEASURE_LABELS = {measure.name: measure.label.removesuffix(", 2017") for measure in MEASURES.values()}
-PUBLISHED = "As published."  # the method of a figure taken straight from its source
 RATES = ("gva_per_hour", "gva_per_filled_job")
 RANKED = ("population", "gva", "gva_per_hour", "gva_per_filled_job")
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """How many members a group figure covers, and which are missing."""
-
-    covered: int
-    total: int
-    missing: tuple[str, ...] = ()
-
-    @property
-    def complete(self) -> bool:
-        """True when every member is covered."""
-        return self.covered == self.total
-
-    def __str__(self) -> str:
-        return f"{self.covered} of {self.total} members"
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One number with everything needed to defend it."""
-
-    name: str
-    label: str
-    value: float | None
-    unit: Unit
-    sources: tuple[str, ...]
-    method: str
-    coverage: Coverage | None = None
-    why_missing: str | None = None
-
-    @property
-    def missing(self) -> bool:
-        """True when the data has no value for this figure."""
-        return self.value is None
-
-    def require(self) -> float:
-        """The value, or FigureError naming the figure and why it is missing."""
-        if self.value is None:
-            raise FigureError(
-                f"{self.label} ({self.name}) is missing: {(self.why_missing or '').rstrip('.')}"
-            )
-        return self.value
-
-
-@dataclass
-class FigureBook:
-    """Every figure, by name: `group.gva`, `member.wakefield.gva_per_hour`, `comparator.england.gva`."""
-
-    figures: dict[str, Figure] = field(default_factory=dict)
-
-    def add(self, figure: Figure) -> Figure:
-        """Record a figure; a name may be used once."""
-        if figure.name in self.figures:
-            raise ValueError(f"figure {figure.name} computed twice")
-        self.figures[figure.name] = figure
-        return figure
-
-    def __getitem__(self, name: str) -> Figure:
-        try:
-            return self.figures[name]
-        except KeyError:
-            raise FigureError(
-                f"unknown figure '{name}'; see `generate.py check --list` for the names"
-            ) from None
-
-    def __contains__(self, name: str) -> bool:
-        return name in self.figures
 
 
 def compute(campaign: Campaign) -> FigureBook:
@@ -487,43 +378,3 @@ def _left_out(missing: tuple[str, ...], what: str) -> str:
 def _names(names: Iterable[str]) -> str:
     items = list(names)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-@dataclass(frozen=True)
-class Reconciliation:
-    """A claim the group published beside what the data computes."""
-
-    claim: Claim
-    figure: Figure
-    status: Literal["matches", "differs", "holds", "does not hold", "cannot be checked"]
-    difference: float | None = None  # computed minus published, in the figure's unit
-    relative: float | None = None  # difference as a share of the published value
-
-
-def reconcile(campaign: Campaign, book: FigureBook) -> list[Reconciliation]:
-    """Compare every published claim with the figure computed from the data."""
-    results = []
-    for claim in campaign.data.claims:
-        figure = book[claim.figure]
-        if figure.value is None:
-            results.append(Reconciliation(claim, figure, "cannot be checked"))
-        elif claim.holds_between is not None:
-            low, high = claim.holds_between
-            results.append(
-                Reconciliation(claim, figure, "holds" if low <= figure.value <= high else "does not hold")
-            )
-        else:
-            assert claim.published is not None  # load_campaign refuses a claim with neither
-            rounding = claim.rounding or 1.0
-            matches = math.isclose(round(figure.value / rounding) * rounding, claim.published, rel_tol=1e-9)
-            difference = figure.value - claim.published
-            results.append(
-                Reconciliation(
-                    claim,
-                    figure,
-                    "matches" if matches else "differs",
-                    difference,
-                    difference / claim.published,
-                )
-            )
-    return results

@@ -11,7 +11,8 @@ from keycities.briefing import BriefingComposer
 from keycities.campaign import Campaign, load_campaign
 from keycities.compose import Composer
 from keycities.errors import DataError
-from keycities.figures import FigureBook, compute
+from keycities.figure import FigureBook
+from keycities.figures import compute
 from keycities.letters import Letter, load_letters
 from keycities.local import load_local
 from keycities.recipients import Addressee, load_recipients

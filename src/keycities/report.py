@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from keycities.campaign import Campaign
-from keycities.figures import Figure, FigureBook, Reconciliation
+from keycities.claims import Reconciliation
+from keycities.figure import Figure, FigureBook
 from keycities.formatting import Formatter
 
 HEADLINES = (
