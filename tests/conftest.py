@@ -12,7 +12,7 @@ import documents
 import pytest
 
 from keycities.campaign import Campaign, load_campaign
-from keycities.figure import FigureBook
+from keycities.figure_book import FigureBook
 from keycities.figures import compute
 
 PROJECT_ROOT = documents.PROJECT_ROOT

@@ -47,7 +47,7 @@ from documents import (
 from pypdf import PdfReader
 
 from keycities.campaign import Campaign
-from keycities.figure import FigureBook
+from keycities.figure_book import FigureBook
 from keycities.formatting import Formatter
 
 # The 24 members of the group, as cities.yaml lists them (checked against it below).

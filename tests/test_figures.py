@@ -23,7 +23,7 @@ from keycities.campaign import SUMMABLE_KEYS, Campaign, CampaignFile, load_campa
 from keycities.claims import reconcile
 from keycities.cli import cli
 from keycities.errors import FigureError
-from keycities.figure import Coverage
+from keycities.figure_book import Coverage
 from keycities.figures import RANKED, compute
 from keycities.source import Located
 

@@ -33,7 +33,7 @@ from letters_support import (
     word_text,
 )
 
-from keycities.figure import FigureBook
+from keycities.figure_book import FigureBook
 
 TRICKY_NAME = "<b>May</b> & {{ 7*7 }}"
 TRICKY_OFFICE = "Prime **bold** [link](http://x) Minister"

@@ -13,7 +13,7 @@ from keycities.charts import Bar, ChartImages, ranked_bars, share_bar
 from keycities.compose import Composed, Composer
 from keycities.document import Chart, Document, Image
 from keycities.errors import ComposeError
-from keycities.figure import Figure, FigureBook
+from keycities.figure_book import Figure, FigureBook
 from keycities.formatting import Formatter
 from keycities.local import LocalContent, LocalFront
 from keycities.markdown import clean

@@ -19,7 +19,7 @@ from keycities import __version__
 from keycities.claims import reconcile
 from keycities.compose import Composed
 from keycities.errors import BuildError, KeyCitiesError
-from keycities.figure import Figure
+from keycities.figure_book import Figure
 from keycities.formatting import Formatter
 from keycities.output import (
     Lock,

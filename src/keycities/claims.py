@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from keycities.campaign import Campaign, Claim
-from keycities.figure import Figure, FigureBook
+from keycities.figure_book import Figure, FigureBook
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from keycities.document import (
     Signature,
 )
 from keycities.errors import ComposeError, DataError, FigureError
-from keycities.figure import Figure, FigureBook
+from keycities.figure_book import Figure, FigureBook
 from keycities.formatting import Formatter
 from keycities.letters import Letter, variant_for
 from keycities.markdown import clean, runs_of_text, to_blocks

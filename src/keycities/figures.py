@@ -12,7 +12,16 @@ from collections.abc import Callable, Iterable
 from typing import Literal
 
 from keycities.campaign import SUMMABLE_KEYS, Campaign, FigureValue, Member
-from keycities.figure import MEASURE_LABELS, MEASURES, PUBLISHED, Coverage, Figure, FigureBook, Measure, Unit
+from keycities.figure_book import (
+    MEASURE_LABELS,
+    MEASURES,
+    PUBLISHED,
+    Coverage,
+    Figure,
+    FigureBook,
+    Measure,
+    Unit,
+)
 
 RATES = ("gva_per_hour", "gva_per_filled_job")
 RANKED = ("population", "gva", "gva_per_hour", "gva_per_filled_job")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from keycities.figure import Figure
+from keycities.figure_book import Figure
 
 MoneyStyle = Literal["house", "govuk"]
 Language = Literal["en-GB", "cy"]

@@ -9,7 +9,7 @@ from datetime import date
 
 from keycities.campaign import Campaign
 from keycities.document import Block, ListBlock, Notes, Run
-from keycities.figure import PUBLISHED, Figure
+from keycities.figure_book import PUBLISHED, Figure
 from keycities.formatting import Formatter
 from keycities.markdown import clean
 

@@ -16,7 +16,7 @@ import jinja2
 
 from keycities.document import Chart
 from keycities.errors import FigureError
-from keycities.figure import Figure, FigureBook
+from keycities.figure_book import Figure, FigureBook
 from keycities.formatting import Formatter
 from keycities.markdown import chart_marker, escape, note_marker
 from keycities.notes import SourceNotes

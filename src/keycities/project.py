@@ -11,7 +11,7 @@ from keycities.briefing import BriefingComposer
 from keycities.campaign import Campaign, load_campaign
 from keycities.compose import Composer
 from keycities.errors import DataError
-from keycities.figure import FigureBook
+from keycities.figure_book import FigureBook
 from keycities.figures import compute
 from keycities.letters import Letter, load_letters
 from keycities.local import load_local

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from keycities.campaign import Campaign
 from keycities.claims import Reconciliation
-from keycities.figure import Figure, FigureBook
+from keycities.figure_book import Figure, FigureBook
 from keycities.formatting import Formatter
 
 HEADLINES = (
