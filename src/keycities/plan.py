@@ -145,7 +145,11 @@ def plan_briefings(project: Project, selection: Selection) -> list[Job]:
                     reference=reference,
                     key=hash_of(key, language),
                     compose=partial(project.briefings.briefing, slug, language),
-                    details=(("member", slug), ("language", language)),
+                    details=(
+                        ("member", slug),
+                        ("member_name", project.campaign.members[slug].name),
+                        ("language", language),
+                    ),
                 )
             )
     return jobs

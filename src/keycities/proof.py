@@ -28,7 +28,7 @@ def proof_page(entries: Iterable[ManifestEntry], warnings: list[str], title: str
     rows = []
     for (collection, target), formats in sorted(documents.items()):
         first = min(formats, key=lambda entry: entry["format"])
-        who = first.get("holder") or first.get("member") or target
+        who = first.get("holder") or first.get("member_name") or target
         links = Markup(" ").join(
             Markup('<a href="{}">{}</a>').format(entry["path"], entry["format"].upper())
             for entry in sorted(formats, key=lambda entry: entry["format"])
