@@ -13,9 +13,7 @@ from keycities.render.html import load_stylesheet, render_html
 
 def write_preview(project: Project, letter_name: str, recipient: str, out: Path) -> Path:
     """Compose one letter for one recipient and write it as `out/preview/<letter>/<recipient>.html`."""
-    letter = project.letters.get(letter_name)
-    if letter is None:
-        raise BuildError(f"no letter named '{letter_name}'; letters: {', '.join(sorted(project.letters))}")
+    letter = project.letter(letter_name)
     chosen = [a for a in select(letter, project.addressees) if a.record.id == recipient]
     if not chosen:
         raise BuildError(

@@ -10,7 +10,7 @@ from typing import TypeVar
 from keycities.briefing import BriefingComposer
 from keycities.campaign import Campaign, load_campaign
 from keycities.compose import Composer
-from keycities.errors import DataError
+from keycities.errors import BuildError, DataError
 from keycities.figure_book import FigureBook
 from keycities.figures import compute
 from keycities.letters import Letter, load_letters
@@ -30,6 +30,12 @@ class Project:
     composer: Composer
     briefings: BriefingComposer
     warnings: list[str]
+
+    def letter(self, name: str) -> Letter:
+        """The letter `letters/<name>.md`, or a BuildError listing the letters there are."""
+        if name not in self.letters:
+            raise BuildError(f"no letter named '{name}'; letters: {', '.join(sorted(self.letters))}")
+        return self.letters[name]
 
 
 def load_project(folder: Path, strict: bool = False, recipients_file: Path | None = None) -> Project:

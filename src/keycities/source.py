@@ -77,9 +77,14 @@ def read_text(file: Path) -> str:
 
 def parse_yaml(text: str, file: Path, first_line: int = 1) -> Located:
     """Parse YAML text that starts on `first_line` of `file` (front matter starts below its `---`)."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+    node: yaml.Node | None = None
+    try:  # one parse: the node tree gives the lines, the same tree gives the data
+        loader = yaml.SafeLoader(text)  # checks the characters: may raise a ReaderError
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         place = f"{mark.line + first_line}:{mark.column + 1}" if mark else str(first_line)
@@ -92,16 +97,11 @@ def parse_yaml(text: str, file: Path, first_line: int = 1) -> Located:
             [f"{label(file)}:{line}: invalid YAML: {error}; remove the character or fix the text"]
         ) from None
     except ValueError:
-        raise DataError([_impossible_date(node_of(text), file, first_line)]) from None
+        raise DataError([_impossible_date(node, file, first_line)]) from None
     located = Located(file, data)
     if node is not None:
         _record_lines(node, (), located, first_line - 1)
     return located
-
-
-def node_of(text: str) -> yaml.Node | None:
-    """The YAML node tree of well-formed text."""
-    return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
 def _impossible_date(node: yaml.Node | None, file: Path, first_line: int) -> str:
