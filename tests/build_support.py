@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -155,3 +156,53 @@ class ProofPage(HTMLParser):
     def document_rows(self) -> list[tuple[list[str], list[str]]]:
         """The table's body rows, each as (its cells' text, its links); the header row has no cells."""
         return [(row, links) for row, links in zip(self.rows, self.row_links, strict=True) if row]
+
+
+@dataclass
+class Small:
+    root: Path
+
+    @property
+    def project(self) -> Path:
+        return self.root / "project"
+
+    @property
+    def csv(self) -> Path:
+        return self.root / "recipients.csv"
+
+    @property
+    def out(self) -> Path:
+        return self.root / "out"
+
+    def letter(self, recipient: str, file_format: str = "pdf") -> Path:
+        return self.out / "letters" / LETTER / f"{recipient}.{file_format}"
+
+    def arguments(self, *extra: str) -> list[str | Path]:
+        return [
+            "build",
+            "--project",
+            self.project,
+            "--recipients",
+            self.csv,
+            "--letter",
+            LETTER,
+            "--format",
+            "pdf",
+            "--jobs",
+            "1",
+            "--out",
+            self.out,
+            *extra,
+        ]
+
+    def build_letters(self, *extra: str) -> Run:
+        return invoke(*self.arguments(*extra))
+
+    def build_wakefield(self, *extra: str) -> Run:
+        return invoke(
+            "build", "--project", self.project, "--city", "wakefield", "--format", "pdf", "--jobs", "1",
+            "--out", self.out, *extra,
+        )  # fmt: skip
+
+    def letters_snapshot(self) -> dict[str, tuple[str, int]]:
+        return {path: state for path, state in snapshot(self.out).items() if path.startswith("letters/")}

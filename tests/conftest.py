@@ -6,10 +6,12 @@ hard-coding them, so they keep working when cities.yaml grows.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import documents
 import pytest
+from build_support import SMALL_CSV, Small
 
 from keycities.campaign import Campaign, load_campaign
 from keycities.figure_book import FigureBook
@@ -87,3 +89,24 @@ def book(shipped: Campaign) -> FigureBook:
 def project_copy(tmp_path: Path) -> ProjectCopy:
     """A copy of the shipped cities.yaml in a temporary folder, with helpers to edit it and find lines."""
     return ProjectCopy(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def small_base(tmp_path_factory: pytest.TempPathFactory) -> Small:
+    """The Cities in Action letter to three test recipients (PDF) and Wakefield's pack, built once."""
+    small = Small(tmp_path_factory.mktemp("small-base"))
+    documents.copy_project(small.project)
+    small.csv.write_text(SMALL_CSV, encoding="utf-8")
+    letters = small.build_letters()
+    assert letters.counts == (3, 0, 0), letters.describe()
+    pack = small.build_wakefield()
+    assert pack.counts == (1, 0, 0), pack.describe()
+    return small
+
+
+@pytest.fixture
+def small(small_base: Small, tmp_path: Path) -> Small:
+    """A copy of the built small project and its output folder (modification times kept)."""
+    copy = Small(tmp_path / "small")
+    shutil.copytree(small_base.root, copy.root)
+    return copy

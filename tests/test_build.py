@@ -30,6 +30,7 @@ from build_support import (
     SMALL_CSV,
     SMALL_IDS,
     ProofPage,
+    Small,
     assert_consistent,
     documents,
     invoke,
@@ -278,76 +279,6 @@ def test_proof_page_in_chromium_links_every_document_and_shows_the_warnings(
 
 
 # ---- The small project: three letters and Wakefield's pack ------------------------------------------
-
-
-@dataclass
-class Small:
-    root: Path
-
-    @property
-    def project(self) -> Path:
-        return self.root / "project"
-
-    @property
-    def csv(self) -> Path:
-        return self.root / "recipients.csv"
-
-    @property
-    def out(self) -> Path:
-        return self.root / "out"
-
-    def letter(self, recipient: str, file_format: str = "pdf") -> Path:
-        return self.out / "letters" / LETTER / f"{recipient}.{file_format}"
-
-    def arguments(self, *extra: str) -> list[str | Path]:
-        return [
-            "build",
-            "--project",
-            self.project,
-            "--recipients",
-            self.csv,
-            "--letter",
-            LETTER,
-            "--format",
-            "pdf",
-            "--jobs",
-            "1",
-            "--out",
-            self.out,
-            *extra,
-        ]
-
-    def build_letters(self, *extra: str) -> Run:
-        return invoke(*self.arguments(*extra))
-
-    def build_wakefield(self, *extra: str) -> Run:
-        return invoke(
-            "build", "--project", self.project, "--city", "wakefield", "--format", "pdf", "--jobs", "1",
-            "--out", self.out, *extra,
-        )  # fmt: skip
-
-    def letters_snapshot(self) -> dict[str, tuple[str, int]]:
-        return {path: state for path, state in snapshot(self.out).items() if path.startswith("letters/")}
-
-
-@pytest.fixture(scope="module")
-def small_base(tmp_path_factory: pytest.TempPathFactory) -> Small:
-    small = Small(tmp_path_factory.mktemp("small-base"))
-    copy_project(small.project)
-    small.csv.write_text(SMALL_CSV, encoding="utf-8")
-    letters = small.build_letters()
-    assert letters.counts == (3, 0, 0), letters.describe()
-    pack = small.build_wakefield()
-    assert pack.counts == (1, 0, 0), pack.describe()
-    return small
-
-
-@pytest.fixture
-def small(small_base: Small, tmp_path: Path) -> Small:
-    """A copy of the built small project and its output folder (modification times kept)."""
-    copy = Small(tmp_path / "small")
-    shutil.copytree(small_base.root, copy.root)
-    return copy
 
 
 ALL_LETTERS = {letter_label(recipient) for recipient in SMALL_IDS}

@@ -39,11 +39,13 @@ from keycities.document import (
 from keycities.errors import RenderError
 from keycities.render.html import (
     PACKAGE_ASSETS,
+    RefusedURL,
+    allowed_file,
     load_stylesheet,
     render_combined_html,
     render_html,
 )
-from keycities.render.pdf import PdfRenderer, RefusedURL, allowed_file, harfbuzz_subset_missing
+from keycities.render.pdf import PdfRenderer, harfbuzz_subset_missing
 
 ROOT = Path(__file__).resolve().parent.parent
 PRINT_CSS = ROOT / "templates" / "print.css"
@@ -501,10 +503,31 @@ def test_load_stylesheet_makes_urls_absolute(tmp_path: Path) -> None:
     assert f'url("{(tmp_path.resolve() / ".." / "assets").resolve().as_uri()}/bg.png")' in css
     assert 'url("data:image/png;base64,AA==")' in css
     assert "/* url(keycities:nothing) */" in css
-    embedded = load_stylesheet(stylesheet, embed_package_assets=True)
+    stylesheet.write_text(stylesheet.read_text().replace("url(../assets/bg.png)", "none"))
+    embedded = load_stylesheet(stylesheet, inline_from=[PACKAGE_ASSETS])
     font_start = (PACKAGE_ASSETS / "fonts" / "Carlito-Regular.ttf").read_bytes()[:30]
     assert f";base64,{base64.b64encode(font_start).decode()}" in embedded
     assert "Carlito-Regular.ttf" not in embedded
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["file:///etc/hostname", "http://127.0.0.1:9/x.png", "../outside.png", "https://example.org/font.ttf"],
+)
+def test_a_self_contained_stylesheet_refuses_what_a_build_would_refuse(tmp_path: Path, url: str) -> None:
+    """The preview's stylesheet: a URL the PDF fetcher would refuse is refused, not left for a browser."""
+    (tmp_path / "outside.png").write_bytes(b"secret")
+    assets = tmp_path / "templates"
+    assets.mkdir()
+    stylesheet = assets / "print.css"
+    stylesheet.write_text(f'body {{ background: url("{url}"); }}\n@import "{url}";\n')
+    with pytest.raises(RenderError, match="refused to fetch"):
+        load_stylesheet(stylesheet, inline_from=[assets])
+    (assets / "inside.png").write_bytes(b"fine")
+    stylesheet.write_text('body { background: url(inside.png); }\n@import "inside.png";\n')
+    inlined = load_stylesheet(stylesheet, inline_from=[assets])
+    assert inlined.count(f"base64,{base64.b64encode(b'fine').decode()}") == 2
+    assert "file:" not in inlined
 
 
 def test_load_stylesheet_refuses_package_assets_escapes(tmp_path: Path) -> None:

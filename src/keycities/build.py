@@ -24,6 +24,7 @@ from keycities.formatting import Formatter
 from keycities.output import (
     Lock,
     ManifestEntry,
+    check_output_folder,
     file_sha256,
     read_manifest,
     sha256,
@@ -100,6 +101,7 @@ def build(
     mailed or printed by mistake."""
     started = time.perf_counter()
     report = BuildReport()
+    check_output_folder(project.folder, out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -107,7 +109,7 @@ def build(
             f"cannot make the output folder {out} ({error.strerror}); choose another --out"
         ) from None
     with Lock(out):
-        previous = read_manifest(out)
+        previous, report.warnings = read_manifest(out)
         entries: dict[str, ManifestEntry] = {}
         pending: list[tuple[Job, Composed]] = []
         done = 0
@@ -156,8 +158,7 @@ def build(
                 and entry.get("format") in formats
                 and entry["kind"] != "combined"
             ):
-                (out / path).unlink()
-                report.removed.append(path)
+                _remove(out, path, report)
             else:
                 others[path] = entry
         entries = others | entries
@@ -225,6 +226,21 @@ def _combine(
             report.built.append(f"{name} (combined)")
         except KeyCitiesError as error:
             report.failed.append((f"{name} (combined)", str(error)))
+
+
+def _remove(out: Path, path: str, report: BuildReport) -> None:
+    """Delete the output of a document the data no longer defines: only a file the build wrote, inside
+    the output folder (read_manifest has refused any other entry)."""
+    file = out / path
+    if file.is_symlink() or not file.is_file() or not file.resolve().is_relative_to(out.resolve()):
+        report.warnings.append(f"{file}: not a file this build wrote; left as it is")
+        return
+    try:
+        file.unlink()
+    except OSError as error:
+        report.warnings.append(f"{file}: cannot be removed ({error.strerror}); delete it by hand")
+        return
+    report.removed.append(path)
 
 
 def _paths(job: Job, formats: Iterable[Format]) -> list[str]:

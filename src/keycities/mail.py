@@ -111,7 +111,7 @@ class Outgoing:
 
 def plan(out: Path, options: MailOptions) -> list[Outgoing]:
     """The letters in the manifest to mail, one message per recipient, in path order."""
-    manifest = read_manifest(out)
+    manifest = read_manifest(out)[0]
     if not manifest:
         raise MailError(f"{out / MANIFEST}: no manifest; build the letters first with `generate.py letters`")
     by_letter: dict[tuple[str, str], dict[str, ManifestEntry]] = {}

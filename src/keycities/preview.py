@@ -9,6 +9,7 @@ from keycities.letters import select
 from keycities.output import write_atomic
 from keycities.project import Project
 from keycities.render.html import load_stylesheet, render_html
+from keycities.render.workers import asset_folders
 
 
 def write_preview(project: Project, letter_name: str, recipient: str, out: Path) -> Path:
@@ -21,8 +22,8 @@ def write_preview(project: Project, letter_name: str, recipient: str, out: Path)
         )
     composed = project.composer.letter(letter, chosen[0])
     stylesheet = load_stylesheet(
-        project.folder / "templates" / letter.front.template.css, embed_package_assets=True
+        project.folder / "templates" / letter.front.template.css, inline_from=asset_folders(project.folder)
     )
     path = out / "preview" / letter_name / f"{recipient}.html"
-    write_atomic(path, render_html(composed.document, stylesheet=stylesheet).encode())
+    write_atomic(path, render_html(composed.document, stylesheet=stylesheet, self_contained=True).encode())
     return path

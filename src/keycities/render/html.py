@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import assert_never
 from urllib.parse import unquote, urljoin, urlsplit
+from urllib.request import url2pathname
 
 from markupsafe import escape
 
@@ -39,21 +40,28 @@ from keycities.errors import RenderError
 PACKAGE_ASSETS = Path(__file__).resolve().parent.parent / "assets"
 ASSET_SCHEME = "keycities:"
 
-# A CSS comment (left as it is), or a url() token, quoted or not: good enough for stylesheets people
-# write by hand.
+# A CSS comment (left as it is), a url() token, quoted or not, or an @import of a quoted URL: good enough
+# for stylesheets people write by hand.
 _CSS_URL = re.compile(
-    r"""/\*.*?\*/|url\(\s*(?P<quote>["']?)(?P<url>[^"')]*?)(?P=quote)\s*\)""", re.IGNORECASE | re.DOTALL
+    r"""/\*.*?\*/|url\(\s*(?P<quote>["']?)(?P<url>[^"')]*?)(?P=quote)\s*\)"""
+    r"""|@import\s+(?P<iquote>["'])(?P<import>[^"']*)(?P=iquote)""",
+    re.IGNORECASE | re.DOTALL,
 )
+# A preview page loads nothing from outside itself: its images, fonts and styles are all inlined.
+SEALED_PAGE_POLICY = "default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'"
 _URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9.+-]*:")
 
 
-def render_html(document: Document, *, stylesheet: str, anchor_prefix: str = "") -> str:
+def render_html(
+    document: Document, *, stylesheet: str, anchor_prefix: str = "", self_contained: bool = False
+) -> str:
     """Render one document as a complete HTML5 page, with `stylesheet` inlined (may be empty).
 
     `anchor_prefix` starts every in-page link target (source notes), so pages of several documents
-    joined into one PDF keep their links to their own notes.
+    joined into one PDF keep their links to their own notes. A `self_contained` page (a preview to open
+    in a browser) tells the browser to load nothing but what it holds.
     """
-    return _page([document], [anchor_prefix], stylesheet=stylesheet, batch=False)
+    return _page([document], [anchor_prefix], stylesheet=stylesheet, batch=False, sealed=self_contained)
 
 
 def render_combined_html(documents: Sequence[Document], *, stylesheet: str) -> str:
@@ -66,17 +74,43 @@ def render_combined_html(documents: Sequence[Document], *, stylesheet: str) -> s
     if not documents:
         raise RenderError("cannot combine an empty list of documents")
     prefixes = [f"d{index}-" for index in range(1, len(documents) + 1)]
-    return _page(documents, prefixes, stylesheet=stylesheet, batch=True)
+    return _page(documents, prefixes, stylesheet=stylesheet, batch=True, sealed=False)
 
 
-def load_stylesheet(path: Path, *, embed_package_assets: bool = False) -> str:
+class RefusedURL(ValueError):
+    """A URL a document may not load: not data:, or not a file inside the asset folders."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        super().__init__(f"refused to fetch {url}: {reason}")
+
+
+def allowed_file(url: str, asset_dirs: Sequence[Path]) -> Path | None:
+    """The file a URL may be read from (None for a data: URL), or raise RefusedURL."""
+    scheme = url.partition(":")[0].lower()
+    if scheme == "data":
+        return None
+    if scheme != "file":
+        raise RefusedURL(url, "only data: URLs and files in the asset folders may be used")
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise RefusedURL(url, "file URLs on another host are not allowed")
+    # resolve() follows symlinks and removes "..", so neither can lead out of an asset folder.
+    path = Path(url2pathname(parts.path)).resolve()
+    if not any(path.is_relative_to(folder.resolve()) for folder in asset_dirs):
+        folders = ", ".join(str(folder) for folder in asset_dirs)
+        raise RefusedURL(url, f"it is not inside an asset folder ({folders})")
+    return path
+
+
+def load_stylesheet(path: Path, *, inline_from: Sequence[Path] | None = None) -> str:
     """Read a stylesheet and make its URLs absolute, so the CSS works wherever the HTML is written.
 
-    `url("keycities:fonts/X.ttf")` becomes the file:// URL of that file in the package's assets folder
-    (or a data: URL when `embed_package_assets`, for a self-contained preview: browsers often refuse
-    web fonts from file:// URLs outside the page's own folder). A relative URL becomes the file:// URL
-    it names relative to the stylesheet. Other URLs are left alone; the PDF fetcher decides whether
-    they load.
+    `url("keycities:fonts/X.ttf")` becomes the file:// URL of that file in the package's assets folder,
+    and a relative URL the file:// URL it names relative to the stylesheet; other URLs are left for the
+    PDF fetcher to allow or refuse. With `inline_from` (the asset folders), for a self-contained preview,
+    the same rule is applied here: every file a URL names must be in those folders and is inlined as a
+    data: URL, and any other URL is a RenderError, so a browser never loads what a build would refuse.
     """
     try:
         css = path.read_text(encoding="utf-8")
@@ -85,17 +119,25 @@ def load_stylesheet(path: Path, *, embed_package_assets: bool = False) -> str:
     base_url = path.resolve().parent.as_uri() + "/"
 
     def absolute(match: re.Match[str]) -> str:
-        if match["url"] is None:
+        url = match["url"] if match["url"] is not None else match["import"]
+        if url is None:
             return match[0]
-        url = match["url"].strip()
+        url = url.strip()
         if url.startswith(ASSET_SCHEME):
-            asset = _package_asset(url.removeprefix(ASSET_SCHEME), stylesheet=path)
-            new_url = _data_url(asset) if embed_package_assets else asset.as_uri()
-        elif not url or url.startswith("#") or _URL_SCHEME.match(url):
+            new_url = _package_asset(url.removeprefix(ASSET_SCHEME), stylesheet=path).as_uri()
+        elif url.startswith("#") or (inline_from is None and (not url or _URL_SCHEME.match(url))):
             return match[0]
         else:
             new_url = urljoin(base_url, url)
-        return f'url("{new_url}")'
+        if inline_from is not None:
+            try:
+                file = allowed_file(new_url, inline_from)
+            except RefusedURL as refusal:
+                raise RenderError(f"{path}: {refusal}; builds refuse it too") from None
+            if file is not None and not file.is_file():
+                raise RenderError(f"{path}: {url} names no file; fix the URL")
+            new_url = new_url if file is None else _data_url(file)
+        return f'@import url("{new_url}")' if match["import"] is not None else f'url("{new_url}")'
 
     return _CSS_URL.sub(absolute, css)
 
@@ -115,7 +157,12 @@ def _data_url(path: Path) -> str:
 
 
 def _page(
-    documents: Sequence[Document], anchor_prefixes: Sequence[str], *, stylesheet: str, batch: bool
+    documents: Sequence[Document],
+    anchor_prefixes: Sequence[str],
+    *,
+    stylesheet: str,
+    batch: bool,
+    sealed: bool,
 ) -> str:
     if re.search(r"</style", stylesheet, re.IGNORECASE):
         raise RenderError("the stylesheet contains '</style', which would end the <style> element early")
@@ -129,6 +176,8 @@ def _page(
         # A fixed creation date keeps the PDF bytes identical from run to run.
         f'<meta name="dcterms.created" content="{first.created.isoformat()}">',
     ]
+    if sealed:
+        head.append(f'<meta http-equiv="Content-Security-Policy" content="{SEALED_PAGE_POLICY}">')
     if stylesheet:
         head.append(f"<style>\n{stylesheet}\n</style>")
     articles = [

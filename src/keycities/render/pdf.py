@@ -14,41 +14,13 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 from keycities.document import Document
 from keycities.errors import RenderError
-from keycities.render.html import load_stylesheet, render_html
+from keycities.render.html import RefusedURL, allowed_file, load_stylesheet, render_html
 
 PDF_VARIANT = "pdf/ua-1"
 _LONG_DATA_URL = re.compile(r"(data:[^,\s]{0,40},?[^\s'\"]{0,20})[^\s'\"]+")
-
-
-class RefusedURL(ValueError):
-    """A URL the renderer will not fetch: not data:, or not a file inside the asset folders."""
-
-    def __init__(self, url: str, reason: str) -> None:
-        self.url = url
-        super().__init__(f"refused to fetch {url}: {reason}")
-
-
-def allowed_file(url: str, asset_dirs: Sequence[Path]) -> Path | None:
-    """The file a URL may be read from (None for a data: URL), or raise RefusedURL."""
-    scheme = url.partition(":")[0].lower()
-    if scheme == "data":
-        return None
-    if scheme != "file":
-        raise RefusedURL(url, "only data: URLs and files in the asset folders may be used")
-    parts = urlsplit(url)
-    if parts.netloc not in ("", "localhost"):
-        raise RefusedURL(url, "file URLs on another host are not allowed")
-    # resolve() follows symlinks and removes "..", so neither can lead out of an asset folder.
-    path = Path(url2pathname(parts.path)).resolve()
-    if not any(path.is_relative_to(folder.resolve()) for folder in asset_dirs):
-        folders = ", ".join(str(folder) for folder in asset_dirs)
-        raise RefusedURL(url, f"it is not inside an asset folder ({folders})")
-    return path
 
 
 def harfbuzz_subset_missing() -> bool:
