@@ -18,6 +18,7 @@ import pytest
 from build_support import LETTER, SMALL_IDS, Small, assert_consistent, documents, snapshot
 from documents import GENERATE, assert_clean_failure
 from documents import invoke as invoke_result
+from pypdf import PdfReader
 
 
 def tamper(out: Path, change: Any) -> None:
@@ -260,3 +261,22 @@ def test_the_preview_page_loads_nothing_from_outside_itself(small: Small) -> Non
     page = (out / "preview" / LETTER / "prime-minister.html").read_text(encoding="utf-8")
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
     assert "url(\"file:" not in page and "url(file:" not in page
+
+
+# ---- Long unbroken text wraps -------------------------------------------------------------------------
+
+
+def test_long_unbroken_text_wraps_inside_the_page(small: Small) -> None:
+    token = "Unbroken" + "x" * 300
+    letter = small.project / "letters" / f"{LETTER}.md"
+    text = letter.read_text(encoding="utf-8")
+    body_start = text.index("\n---\n", 4) + len("\n---\n")
+    letter.write_text(text[:body_start] + f"\nA long run: {token} ends here.\n" + text[body_start:])
+    run = small.build_letters("--recipient", "test-one")
+    assert run.exit_code == 0, run.describe()
+    page = PdfReader(small.letter("test-one")).pages[0]
+    lines = page.extract_text().splitlines()
+    pieces = [line for line in lines if "xxxx" in line]
+    assert sum(line.count("x") for line in pieces) == 300, pieces  # nothing lost
+    assert len(pieces) >= 3, "the run was not broken over several lines"
+    assert all(len(line) < 120 for line in pieces), pieces

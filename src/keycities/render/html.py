@@ -47,6 +47,9 @@ _CSS_URL = re.compile(
     r"""|@import\s+(?P<iquote>["'])(?P<import>[^"']*)(?P=iquote)""",
     re.IGNORECASE | re.DOTALL,
 )
+# Data may hold a long run without spaces (a web address, a mistyped name): break it anywhere rather than
+# let it run off the page. Before the layout's stylesheet, which may still say otherwise.
+UNBREAKABLE_TEXT_WRAPS = "html { overflow-wrap: anywhere; }"
 # A preview page loads nothing from outside itself: its images, fonts and styles are all inlined.
 SEALED_PAGE_POLICY = "default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'"
 _URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9.+-]*:")
@@ -178,6 +181,7 @@ def _page(
     ]
     if sealed:
         head.append(f'<meta http-equiv="Content-Security-Policy" content="{SEALED_PAGE_POLICY}">')
+    head.append(f"<style>{UNBREAKABLE_TEXT_WRAPS}</style>")
     if stylesheet:
         head.append(f"<style>\n{stylesheet}\n</style>")
     articles = [
