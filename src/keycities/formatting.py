@@ -7,49 +7,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from functools import cache
 from typing import Literal
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal
 
 from keycities.figure_book import Figure
 
 MoneyStyle = Literal["house", "govuk"]
 Language = Literal["en-GB", "cy"]
 
-MONTHS = {
-    "en-GB": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-    "cy": (
-        "Ionawr",
-        "Chwefror",
-        "Mawrth",
-        "Ebrill",
-        "Mai",
-        "Mehefin",
-        "Gorffennaf",
-        "Awst",
-        "Medi",
-        "Hydref",
-        "Tachwedd",
-        "Rhagfyr",
-    ),
-}
+BABEL_LOCALES = {"en-GB": "en_GB", "cy": "cy"}  # the documents' language tags, as Babel names them
 LARGE = {  # (divisor, house suffix, GOV.UK word) by language
     "en-GB": ((1e9, "bn", "billion"), (1e6, "m", "million")),
     "cy": ((1e9, "bn", "biliwn"), (1e6, "m", "miliwn")),
 }
 MINUS = "\u2212"  # read as "minus" by screen readers, unlike a hyphen
 RANK_WORDS = {"en-GB": "{ordinal} of {total}", "cy": "safle {number} o {total}"}
+# English ordinal suffixes by the plural category CLDR gives a number (1st, 2nd, 3rd, 4th, 11th, 21st).
+ORDINAL_SUFFIXES = {"one": "st", "two": "nd", "few": "rd", "other": "th"}
 
 
 @dataclass(frozen=True)
@@ -61,10 +40,17 @@ class Formatter:
 
     def number(self, value: float, decimals: int = 0) -> str:
         """`6,400,797`; `93.3` with decimals=1. Negative numbers take a minus sign; -0 is 0."""
-        text = f"{value:,.{decimals}f}"
+        pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+        # Decimal(value) is the float's exact value, so a tie is rounded as the float really lies.
+        text = format_decimal(Decimal(value), pattern, locale=self.locale, decimal_quantization=True)
         if text.startswith("-") and not text.strip("-0.,"):
             text = text[1:]
         return text.replace("-", MINUS)
+
+    @property
+    def locale(self) -> Locale:
+        """The document's language as Babel knows it."""
+        return _locale(self.language)
 
     def count(self, value: float, scale: Literal["million"] | None = None, decimals: int = 1) -> str:
         """A count of people or things: `6,400,797`, or `6.4 million` with scale="million"."""
@@ -99,16 +85,17 @@ class Formatter:
 
     def date(self, day: date) -> str:
         """`4 February 2019` (`4 Chwefror 2019` in Welsh): no ordinal, no comma."""
-        return f"{day.day} {MONTHS[self.language][day.month - 1]} {day.year}"
+        return format_date(day, "d MMMM y", locale=self.locale)
 
     def month(self, year: int, month: int) -> str:
         """`June 2024` (`Mehefin 2024` in Welsh)."""
-        return f"{MONTHS[self.language][month - 1]} {year}"
+        return format_date(date(year, month, 1), "MMMM y", locale=self.locale)
 
     def rank(self, position: float, total: int) -> str:
         """`13th of 21` (`safle 13 o 21` in Welsh)."""
         number = int(position)
-        return RANK_WORDS[self.language].format(ordinal=_english_ordinal(number), number=number, total=total)
+        suffix = ORDINAL_SUFFIXES[self.locale.ordinal_form(number)]
+        return RANK_WORDS[self.language].format(ordinal=f"{number}{suffix}", number=number, total=total)
 
     def figure(self, figure: Figure, decimals: int | None = None) -> str:
         """A figure in the form its unit calls for; a missing figure is never formatted."""
@@ -131,6 +118,6 @@ def _signed(text: str, negative: bool) -> str:
     return f"{MINUS}{text}" if negative and any(digit in "123456789" for digit in text) else text
 
 
-def _english_ordinal(number: int) -> str:
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"
+@cache
+def _locale(language: Language) -> Locale:
+    return Locale.parse(BABEL_LOCALES[language])
