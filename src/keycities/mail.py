@@ -28,13 +28,20 @@ from markupsafe import escape
 from keycities.campaign import load_campaign
 from keycities.errors import MailError
 from keycities.ledger import LEDGER, Ledger, Row
-from keycities.mail_settings import CONTROL, Settings, address_problem, load_settings, rate_interval
+from keycities.mail_settings import Settings, address_problem, load_settings, rate_interval
 from keycities.output import MANIFEST, ManifestEntry, read_manifest, sha256, write_atomic
 from keycities.smtp import Connection, SendFailure
+from keycities.text_rules import text_problem
 
 OUTBOX = "outbox"
 MEDIA_TYPES = {"pdf": "pdf", "docx": "vnd.openxmlformats-officedocument.wordprocessingml.document"}
 Say = Callable[[str, bool], None]  # (line, is it a problem): problems go to stderr
+# Header text and where it comes from, for a refusal's fix.
+HEADER_SOURCES = {
+    "email": "the recipient's email",
+    "holder": "the recipient's name",
+    "subject": "the letter's subject",
+}
 
 
 @dataclass(frozen=True)
@@ -278,13 +285,12 @@ class _Run:
         """Why this message must not go (bad data, a file changed since it was built), and its attachments."""
         if outgoing.missing:
             return f"no {' or '.join(outgoing.missing)} file was built for it; build it, or drop --attach", []
+        for key, whose in HEADER_SOURCES.items():  # checked when built, but the manifest may be edited since
+            if problem := text_problem(outgoing.get(key)):
+                return f"{key} ({whose}): {problem}, then build the letters again", []
         problem = address_problem(outgoing.get("email"))
         if problem:
             return f"{problem}; correct the recipient's email and build the letters again", []
-        for key, whose in (("holder", "the recipient's name"), ("subject", "the letter's subject")):
-            if CONTROL.search(outgoing.get(key)):
-                what = f"a line break or control character in the {key} {outgoing.get(key)!r}"
-                return f"{what}; correct {whose} and build the letters again", []
         attachments = []
         for entry in outgoing.files:
             path = self.out / str(entry.get("path"))

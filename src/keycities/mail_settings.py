@@ -19,6 +19,7 @@ from pydantic import Field
 
 from keycities.campaign import Model
 from keycities.source import Located, raise_if_any, read_yaml, validate
+from keycities.text_rules import text_problem
 
 SETTINGS = "mail.yaml"
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -28,7 +29,6 @@ RESERVED_DOMAINS = (".example", ".invalid", ".test", ".example.com", ".example.o
 RATE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|min|minute|h|hour)\s*")
 UNIT_SECONDS = {"s": 1, "sec": 1, "second": 1, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
 DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9-]*[A-Za-z0-9]")
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # CR and LF above all: a line break in a header injects headers
 EXAMPLE = "expected one address like 'Key Cities Group <letters@keycities.uk>'"
 
 
@@ -65,10 +65,11 @@ class Settings:
 
 def parse_address(text: str) -> Address:
     """One mailbox, `Name <user@domain.uk>` or `user@domain.uk`, checked strictly; ValueError says why."""
+    if problem := text_problem(text):  # the name and the address alike
+        raise ValueError(problem)
     match = re.fullmatch(r"\s*(?:(.*?)\s*<([^<>]*)>|([^<>]*?))\s*", text)
     name, spec = (match[1] or "", match[2] if match[2] is not None else match[3]) if match else ("", text)
-    problem = address_problem(spec) or ("a line break in the name" if CONTROL.search(name) else None)
-    if problem:
+    if problem := address_problem(spec):
         raise ValueError(f"{problem}; {EXAMPLE}")
     return Address(display_name=name.strip().strip('"'), addr_spec=spec)
 
@@ -77,8 +78,8 @@ def address_problem(spec: str) -> str | None:
     """Why `spec` is not a plain deliverable address (one @, a domain with a dot, no spaces), or None."""
     if not spec:
         return "no email address"
-    if CONTROL.search(spec):
-        return f"a line break or control character in the email address {spec!r}"
+    if problem := text_problem(spec):
+        return f"the email address: {problem}"
     local, _, domain = spec.rpartition("@")
     if spec.count("@") != 1 or not local or " " in spec or not spec.isascii() or not DOMAIN.fullmatch(domain):
         return f"{spec!r} is not a valid email address (one @, no spaces, ASCII, a domain with a dot)"
@@ -116,7 +117,12 @@ def load_settings(
     sender = data.pop("from", None) if isinstance(data, dict) else None
     model, problems, warnings = validate(MailSettings, Located(located.file, data, located.lines))
     errors += problems
-    for key, check in (("from", parse_address), ("reply_to", parse_address), ("rate", rate_interval)):
+    for key, check in (
+        ("from", parse_address),
+        ("reply_to", parse_address),
+        ("rate", rate_interval),
+        ("opt_out", _one_line),  # placed in every message's footer
+    ):
         value = sender if key == "from" else data.get(key) if isinstance(data, dict) else None
         try:
             if key == "from" and isinstance(data, dict) and not isinstance(value, str):
@@ -169,3 +175,9 @@ def _environment(smtp: SmtpSettings, environ: Mapping[str, str], errors: list[st
         changes["port"] = int(port)
     smtp = smtp.model_copy(update=changes)
     return smtp if smtp.port else smtp.model_copy(update={"port": DEFAULT_PORTS[smtp.security]})
+
+
+def _one_line(text: str) -> None:
+    """ValueError when text placed in a message is not one plain line."""
+    if problem := text_problem(text):
+        raise ValueError(problem)

@@ -1,0 +1,247 @@
+"""Issue 9: mail must not be turned against its recipients, nor left in a state it cannot account for.
+
+Header injection through encoded words and folded names, settings that overflow, failures before DATA,
+a damaged ledger, a dead server and a tampered manifest; sent to a real SMTP server on loopback
+(aiosmtpd, from test_mail.py) wherever sending is involved.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+from test_mail import (  # the real server, the built letters and the helpers
+    GOOD,
+    LETTER,
+    SENDER,
+    Handler,
+    built,
+    edit_manifest,
+    good_out,
+    handler,
+    ledger_rows,
+    manifest_entry,
+    no_smtp_environment,
+    out,
+    project,
+    run_mail,
+    server,
+)
+
+from keycities.ledger import LEDGER
+from keycities.text_rules import text_problem
+
+# pytest finds the shared fixtures by name in this module; naming them here marks the imports as used.
+SHARED_FIXTURES = (built, good_out, handler, no_smtp_environment, out, project, server)
+EVIL = "evil@example.org"
+# A real Bcc header once decoded: the CR LF checks of the raw text see none.
+ENCODED_BCC = "=?utf-8?q?x=0D=0ABcc=3A_evil@example.org?="
+ENCODED_BCC_WITH_SPACE = "=?utf-8?q?x=0D=0ABcc: evil@example.org?="  # slipped past the old encoded-word rule
+# No encoded word and no line break, yet the mail library folds it into three addresses, one of them evil.
+FOLDED_NAME = f"{EVIL}, Rt Hon Sir John Smith MP, Member of Parliament for Somewhere"
+
+
+def assert_nothing_evil_arrived(handler: Handler) -> None:
+    """No message reached the server with a Bcc, Cc or the evil address in any header or envelope."""
+    for envelope, message in zip(handler.messages, handler.parsed(), strict=True):
+        assert EVIL not in envelope.rcpt_tos
+        assert not {name.lower() for name in message} & {"bcc", "cc", "resent-bcc"}
+        assert all(EVIL not in str(value) for value in message.values()), message.items()
+
+
+def no_traceback(result: Result) -> None:
+    """A clean exit: an error message, never an exception escaping the command."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+    assert "Traceback" not in result.output
+
+
+def states(out: Path) -> dict[str, str]:
+    return {name: row.state for name, row in ledger_rows(out).items()} if (out / LEDGER).exists() else {}
+
+
+def mail_yaml_line(project: Path, start: str) -> int:
+    lines = (project / "mail.yaml").read_text().splitlines()
+    return next(number for number, line in enumerate(lines, 1) if line.startswith(start))
+
+
+# ---- 1. Header injection through RFC 2047 encoded words, and the read-back guard -------------------
+
+
+@pytest.mark.parametrize("text", [ENCODED_BCC, ENCODED_BCC_WITH_SPACE, "=?utf-8?b?DQpCY2M6IGV2aWw=?= x"])
+def test_encoded_words_are_refused_by_the_one_text_rule(text: str) -> None:
+    problem = text_problem(text)
+    assert problem is not None and "RFC 2047 encoded word" in problem
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("from", f'"{ENCODED_BCC} <{SENDER}>"'),
+        ("from", f'"{ENCODED_BCC_WITH_SPACE} <{SENDER}>"'),
+        ("reply_to", f'"{ENCODED_BCC} <replies@keycities.uk>"'),
+        ("opt_out", f'"{ENCODED_BCC}"'),
+    ],
+)
+def test_encoded_words_in_mail_yaml_are_refused_at_load_time(
+    project: Path, good_out: Path, handler: Handler, key: str, value: str
+) -> None:
+    text = (project / "mail.yaml").read_text()
+    if key == "reply_to":
+        text += f"reply_to: {value}\n"
+    else:
+        text = "\n".join(
+            f"{key}: {value}" if line.startswith(f"{key}:") else line for line in text.splitlines()
+        )
+    (project / "mail.yaml").write_text(text + "\n")
+    result = run_mail(project, good_out, "--send")
+    no_traceback(result)
+    assert result.exit_code == 1
+    line = mail_yaml_line(project, f"{key}:")
+    assert f"error: mail.yaml:{line}: {key}: an RFC 2047 encoded word" in result.output
+    assert handler.messages == [] and not (good_out / LEDGER).exists()
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("holder", ENCODED_BCC),
+        ("holder", ENCODED_BCC_WITH_SPACE),
+        ("subject", ENCODED_BCC),
+        ("subject", f"Key Cities {ENCODED_BCC_WITH_SPACE}"),
+        ("subject", "Key Cities\u2028Bcc: evil@example.org"),
+        ("email", "=?utf-8?q?x?=@example.org"),
+    ],
+)
+def test_a_manifest_edited_after_the_build_cannot_inject_headers(
+    project: Path, good_out: Path, handler: Handler, key: str, value: str
+) -> None:
+    edit_manifest(good_out, "alpha", **{key: value})
+    result = run_mail(project, good_out, "--send")
+    no_traceback(result)
+    assert result.exit_code == 1
+    assert "cities-in-action/alpha: refused:" in result.output
+    assert "3 sent, 1 refused" in result.output
+    assert handler.count("alpha@example.org") == 0
+    assert_nothing_evil_arrived(handler)
+    assert ledger_rows(good_out)["alpha"].failure == "refused"
+
+
+def ledger_with(out: Path, table: str, values: dict[str, Any] | None = None) -> None:
+    """A ledger with this table, holding one row for alpha with these values if any."""
+    with sqlite3.connect(out / LEDGER) as db:
+        db.execute(table)
+        if values is not None:
+            row = {
+                "recipient": "alpha",
+                "letter": LETTER,
+                "sha256": manifest_entry(out, "alpha", "pdf")["sha256"],
+                "email": GOOD["alpha"],
+                "subject": "Key Cities: Cities in Action",
+                "message_id": "<1@keycities.uk>",
+                "state": "failed",
+                "failure": "temporary",
+                "reason": "451 busy",
+                "reply": "",
+                "attempts": 1,
+                "next_attempt": "2026-03-02T09:00:00+00:00",
+                "sent_at": None,
+                "updated": "2026-03-02T09:00:00+00:00",
+            } | values
+            names, marks = ", ".join(row), ", ".join("?" * len(row))
+            db.execute(f"INSERT INTO messages ({names}) VALUES ({marks})", list(row.values()))
+    db.close()
+
+
+# The shipped schema without its CHECK and NOT NULL rules: a hand-edited ledger can hold anything.
+LOOSE = (
+    "CREATE TABLE messages (id INTEGER PRIMARY KEY, recipient, letter, sha256, email, subject, message_id, "
+    "state, failure, reason, reply, attempts, next_attempt, sent_at, updated)"
+)
+DAMAGED = {
+    "not sqlite": ("", None, "not a mail ledger (file is not a database)"),
+    "another table": ("CREATE TABLE sent (x)", None, "not a mail ledger: it has no table `messages`"),
+    "missing columns": (
+        "CREATE TABLE messages (id INTEGER PRIMARY KEY, recipient, sha256)",
+        None,
+        "the table `messages` has no column letter, email",
+    ),
+    "bad state": (LOOSE, {"state": "bogus"}, "message 1: state is 'bogus'"),
+    "bad date": (LOOSE, {"next_attempt": "soon"}, "message 1: next_attempt is 'soon'"),
+    "date without zone": (LOOSE, {"next_attempt": "2026-03-02T09:00:00"}, "next_attempt is '2026-03-02T09"),
+    "bad attempts": (LOOSE, {"attempts": "many"}, "message 1: attempts is 'many', expected a whole number"),
+    "null email": (LOOSE, {"email": None}, "message 1: email is None, expected text"),
+    "failed without failure": (LOOSE, {"failure": None}, "message 1: failure is None"),
+}
+
+
+@pytest.fixture(params=sorted(DAMAGED))
+def damaged(request: pytest.FixtureRequest, good_out: Path) -> Iterator[tuple[str, str]]:
+    table, values, problem = DAMAGED[request.param]
+    if request.param == "not sqlite":
+        (good_out / LEDGER).write_text("this is not a database\n" * 100)
+    else:
+        ledger_with(good_out, table, values)
+    yield request.param, problem
+
+
+class SilentServer:
+    """Accepts connections and never says a word: a server that is down behind a live port."""
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return
+            self.accepted.append(connection)
+
+    def close(self) -> None:
+        self.socket.close()
+        for connection in self.accepted:
+            connection.close()
+
+
+@pytest.fixture
+def silent() -> Iterator[SilentServer]:
+    server = SilentServer()
+    yield server
+    server.close()
+
+
+def tamper(out: Path, change: Any) -> None:
+    manifest = json.loads((out / "manifest.json").read_text())
+    change(manifest)
+    (out / "manifest.json").write_text(json.dumps(manifest))
+
+
+def alpha_pdf(manifest: dict[str, Any]) -> dict[str, Any]:
+    return next(d for d in manifest["documents"] if d.get("target") == "alpha" and d.get("format") == "pdf")
+
+
+ENTRY_TAMPERING = {
+    "missing target": lambda m: alpha_pdf(m).pop("target"),
+    "missing path": lambda m: alpha_pdf(m).pop("path"),
+    "missing sha256": lambda m: alpha_pdf(m).pop("sha256"),
+    "path not text": lambda m: alpha_pdf(m).update(path=["letters", "alpha.pdf"]),
+    "email not text": lambda m: alpha_pdf(m).update(email=5),
+    "holder not text": lambda m: alpha_pdf(m).update(holder={"name": "x"}),
+    "target escapes the outbox": lambda m: alpha_pdf(m).update(target="../../../escaped"),
+    "collection escapes the outbox": lambda m: alpha_pdf(m).update(collection="../x"),
+    "unknown format": lambda m: alpha_pdf(m).update(format="exe"),
+    "kind missing": lambda m: alpha_pdf(m).pop("kind"),
+    "entry not a mapping": lambda m: m["documents"].insert(0, "letters/alpha.pdf"),
+}
