@@ -21,21 +21,27 @@ from test_mail import (  # the real server, the built letters and the helpers
     GOOD,
     LETTER,
     SENDER,
+    FakeClock,
     Handler,
+    LoopbackController,
     built,
     edit_manifest,
     good_out,
     handler,
+    keep,
     ledger_rows,
+    mail_with,
     manifest_entry,
     no_smtp_environment,
     out,
     project,
     run_mail,
     server,
+    write_settings,
 )
 
 from keycities.ledger import LEDGER
+from keycities.mail_settings import rate_interval
 from keycities.text_rules import text_problem
 
 # pytest finds the shared fixtures by name in this module; naming them here marks the imports as used.
@@ -131,6 +137,67 @@ def test_a_manifest_edited_after_the_build_cannot_inject_headers(
     assert handler.count("alpha@example.org") == 0
     assert_nothing_evil_arrived(handler)
     assert ledger_rows(good_out)["alpha"].failure == "refused"
+
+
+# ---- 2. Settings bounded at load time ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rate", ["1e-300/s", "1e300/s", "0.0000001/h", "101/s", "1" + "0" * 400 + "/s"])
+def test_an_extreme_rate_is_refused_with_the_allowed_range(
+    project: Path, good_out: Path, handler: Handler, rate: str
+) -> None:
+    result = run_mail(project, good_out, "--send", "--rate", rate)
+    no_traceback(result)
+    assert result.exit_code == 1 and "error: --rate: expected a rate from 1/day to 100/s" in result.output
+    text = (project / "mail.yaml").read_text().replace("rate: 100/s", f'rate: "{rate}"')
+    (project / "mail.yaml").write_text(text)
+    result = run_mail(project, good_out, "--send")
+    line = mail_yaml_line(project, "rate:")
+    assert f"error: mail.yaml:{line}: rate: expected a rate from 1/day to 100/s" in result.output
+    assert handler.messages == [] and states(good_out) == {}
+
+
+def test_the_bounds_of_the_rate_are_allowed(project: Path, good_out: Path) -> None:
+    assert rate_interval("100/s") == rate_interval("6000/min") == 0.01
+    assert rate_interval("1/day") == rate_interval("1/d") == 86400.0
+    keep(good_out, {"alpha", "bravo"})
+    clock = FakeClock()
+    report, _ = mail_with(project, good_out, clock, rate="1/day")
+    assert report.counts["sent"] == 2 and clock.sleeps == [pytest.approx(86400.0)]
+
+
+@pytest.mark.parametrize("timeout", ["1.0e+300", ".inf", "-.inf", ".nan", "0.5", "601"])
+def test_an_extreme_timeout_is_refused_at_load_time(
+    project: Path, good_out: Path, handler: Handler, server: LoopbackController, timeout: str
+) -> None:
+    write_settings(project, server.port)
+    text = (project / "mail.yaml").read_text().replace("timeout: 5", f"timeout: {timeout}")
+    (project / "mail.yaml").write_text(text)
+    result = run_mail(project, good_out, "--send")
+    no_traceback(result)
+    line = mail_yaml_line(project, "  timeout:")
+    assert result.exit_code == 1
+    assert f"error: mail.yaml:{line}: smtp.timeout: expected from 1 to 600 seconds" in result.output
+    assert handler.messages == [] and states(good_out) == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("KEYCITIES_SMTP_PORT", "²", "KEYCITIES_SMTP_PORT: expected a port number like 587"),
+        ("KEYCITIES_SMTP_PORT", "99999", "KEYCITIES_SMTP_PORT: expected a port number like 587"),
+        ("KEYCITIES_SMTP_HOST", "a" * 64 + ".example.org", "KEYCITIES_SMTP_HOST: expected a host name"),
+        ("KEYCITIES_SMTP_HOST", "smtp.example.org\u202e", "KEYCITIES_SMTP_HOST: a bidirectional control"),
+        ("KEYCITIES_SMTP_USER", "comms\u0085x", "KEYCITIES_SMTP_USER: a line break or control character"),
+    ],
+)
+def test_bad_smtp_environment_values_are_refused_at_load_time(
+    project: Path, good_out: Path, handler: Handler, name: str, value: str, expected: str
+) -> None:
+    result = run_mail(project, good_out, "--send", env={name: value, "KEYCITIES_SMTP_PASSWORD": "s3cret"})
+    no_traceback(result)
+    assert result.exit_code == 1 and f"error: {expected}" in result.output
+    assert handler.messages == [] and states(good_out) == {}
 
 
 def ledger_with(out: Path, table: str, values: dict[str, Any] | None = None) -> None:
