@@ -12,6 +12,7 @@ import socket
 import sqlite3
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ from test_mail import (  # the real server, the built letters and the helpers
     write_settings,
 )
 
-from keycities.ledger import LEDGER
+from keycities.ledger import LEDGER, Ledger, Row
 from keycities.mail_settings import rate_interval
 from keycities.text_rules import text_problem
 
@@ -200,6 +201,73 @@ def test_bad_smtp_environment_values_are_refused_at_load_time(
     assert handler.messages == [] and states(good_out) == {}
 
 
+# ---- 3. A local error before DATA never leaves a message `sending` -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        OverflowError("timeout doesn't fit into C timeval"),  # what smtp.timeout: 1e300 did
+        ValueError("embedded null byte"),
+        RuntimeError("a bug while building the connection"),
+    ],
+)
+def test_a_crash_before_data_leaves_the_message_to_send_again(
+    project: Path, good_out: Path, handler: Handler, monkeypatch: pytest.MonkeyPatch, fault: Exception
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise fault
+
+    with monkeypatch.context() as patch:
+        patch.setattr("keycities.smtp.smtplib.SMTP", broken)
+        result = run_mail(project, good_out, "--send")
+    assert result.exit_code == 1
+    assert "sending" not in states(good_out).values()  # queued: nothing to confirm by hand
+    again = run_mail(project, good_out, "--send")
+    assert again.exit_code == 0, again.output
+    assert all(handler.count(email) == 1 for email in GOOD.values())
+
+
+def test_a_server_that_is_down_leaves_messages_to_retry_at_once(
+    project: Path, good_out: Path, handler: Handler, server: LoopbackController
+) -> None:
+    keep(good_out, {"alpha", "bravo"})
+    with socket.socket() as probe:  # a port with nothing listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    write_settings(project, port)
+    clock = FakeClock()
+    report, _ = mail_with(project, good_out, clock)
+    assert report.counts["failed (temporary)"] == 2
+    rows = ledger_rows(good_out)
+    assert {(row.state, row.failure, row.attempts) for row in rows.values()} == {("failed", "temporary", 0)}
+    assert all(datetime.fromisoformat(row.next_attempt) <= clock.wall for row in rows.values())
+    write_settings(project, server.port)  # the server is back: no back-off to wait for
+    report, _ = mail_with(project, good_out, clock)
+    assert report.counts["sent"] == 2 and handler.count(GOOD["alpha"]) == handler.count(GOOD["bravo"]) == 1
+
+
+def test_a_refusal_at_rcpt_never_marks_the_message_sending(
+    project: Path, good_out: Path, handler: Handler, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keep(good_out, {"alpha", "bravo"})
+    handler.reject = {GOOD["alpha"]}
+    claimed: list[str] = []
+    claim = Ledger.claim
+
+    def watched(ledger: Ledger, row: Row, *args: Any) -> bool:
+        claimed.append(row.recipient)
+        return claim(ledger, row, *args)
+
+    monkeypatch.setattr(Ledger, "claim", watched)
+    result = run_mail(project, good_out, "--send")
+    assert result.exit_code == 1
+    assert "1 sent, 0 refused, 0 failed (temporary), 1 failed (permanent)" in result.output
+    assert claimed == ["bravo"]  # claimed only once the server had accepted the envelope
+    row = ledger_rows(good_out)["alpha"]
+    assert (row.state, row.failure, row.attempts) == ("failed", "permanent", 1)
+
+
 def ledger_with(out: Path, table: str, values: dict[str, Any] | None = None) -> None:
     """A ledger with this table, holding one row for alpha with these values if any."""
     with sqlite3.connect(out / LEDGER) as db:
@@ -258,6 +326,9 @@ def damaged(request: pytest.FixtureRequest, good_out: Path) -> Iterator[tuple[st
     yield request.param, problem
 
 
+# ---- 5. A dead server ------------------------------------------------------------------------------
+
+
 class SilentServer:
     """Accepts connections and never says a word: a server that is down behind a live port."""
 
@@ -287,6 +358,40 @@ def silent() -> Iterator[SilentServer]:
     server = SilentServer()
     yield server
     server.close()
+
+
+def test_a_dead_server_is_given_up_after_three_connections(
+    project: Path, good_out: Path, handler: Handler, server: LoopbackController, silent: SilentServer
+) -> None:
+    write_settings(project, silent.port, timeout=1)
+    started = datetime.now()
+    result = run_mail(project, good_out, "--send")
+    seconds = (datetime.now() - started).total_seconds()
+    no_traceback(result)
+    assert result.exit_code == 1 and len(silent.accepted) == 3 and seconds < 3.9
+    assert f"127.0.0.1:{silent.port}: unreachable: 3 connections in a row failed" in result.output
+    assert "1 message(s) not tried" in result.output
+    assert "run the same command again: the messages not sent go at once" in result.output
+    assert "0 sent, 0 refused, 3 failed (temporary)" in result.output
+    assert "1 not tried (server unreachable)" in result.output
+    assert set(states(good_out).values()) == {"failed"} and len(states(good_out)) == 3
+    write_settings(project, server.port)  # the server is back
+    again = run_mail(project, good_out, "--send")
+    assert again.exit_code == 0, again.output
+    assert "4 sent" in again.output and all(handler.count(email) == 1 for email in GOOD.values())
+
+
+def test_a_server_that_drops_every_connection_counts_as_unreachable(
+    project: Path, good_out: Path, handler: Handler
+) -> None:
+    handler.drop_after, handler.stay_down = 0, True  # every connection dropped before the envelope
+    clock = FakeClock()
+    report, lines = mail_with(project, good_out, clock)
+    assert report.counts["failed (temporary)"] == 3 and report.counts["not tried (server unreachable)"] == 1
+    assert any("unreachable: 3 connections in a row failed" in line for line in lines)
+    handler.drop_after = None
+    report, _ = mail_with(project, good_out, clock)
+    assert report.counts["sent"] == 4
 
 
 def tamper(out: Path, change: Any) -> None:

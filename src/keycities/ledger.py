@@ -2,8 +2,9 @@
 
 The ledger has one row per recipient and document (the SHA-256 of its PDF). A row goes queued -> sending
 -> sent, or to failed (refused before sending, or a temporary or permanent failure from the server).
-`sending` is committed before the SMTP transaction and `sent` right after it, so a crash in between leaves
-`sending`: a person confirms what happened, and it is never sent again blindly.
+`sending` is committed once the server has accepted the envelope, just before the message is handed over,
+and `sent` right after it, so a crash in between leaves `sending`: a person confirms what happened, and it
+is never sent again blindly.
 """
 
 from __future__ import annotations
@@ -184,16 +185,39 @@ class Ledger:
             (failure, reason, _time(retry_at) if retry_at else None, _time(now), row_id),
         )
 
-    def record_failure(self, row: Row, failure: SendFailure, now: datetime) -> Row:
-        """Record what the server or network did: a temporary failure is retried later, with back-off."""
-        attempts = row.attempts + 1  # counting this one, which the claim recorded
-        if failure.kind == "temporary" and attempts < MAX_ATTEMPTS:
-            self.failed(row.id, "temporary", failure.reason, now, now + RETRY_BASE * 2**attempts)
-        elif failure.kind == "temporary":
-            self.failed(row.id, "permanent", f"gave up after {attempts} attempts: {failure.reason}", now)
-        elif failure.kind == "permanent":
-            self.failed(row.id, "permanent", failure.reason, now)
-        return self.get(row.id)  # an unknown outcome stays `sending` for a person to confirm
+    def record_failure(self, row: Row, failure: SendFailure, now: datetime, *, claimed: bool) -> Row:
+        """Record what the server or network did with a message, `row` as read before the attempt.
+
+        `claimed`: the failure came while the message was handed over; otherwise before (connecting, MAIL
+        FROM, RCPT TO) and the row is left alone if another run changed it since. A temporary failure is
+        retried later with back-off, or at once when the server was not reached (not counted as an
+        attempt); an unknown outcome stays `sending` for a person to confirm."""
+        if failure.kind == "unknown":
+            return self.get(row.id)
+        attempts = row.attempts + (0 if failure.unreachable else 1)  # counting this one
+        kind: Failure = failure.kind
+        reason, retry_at = failure.reason, None
+        if failure.unreachable:
+            retry_at = now  # the server never saw the message: it may go at once
+        elif kind == "temporary" and attempts < MAX_ATTEMPTS:
+            retry_at = now + RETRY_BASE * 2**attempts
+        elif kind == "temporary":
+            kind, reason = "permanent", f"gave up after {attempts} attempts: {reason}"
+        ours = "state = 'sending'" if claimed else "state IN ('queued', 'failed') AND attempts = ?"
+        self.db.execute(
+            "UPDATE messages SET state = 'failed', failure = ?, reason = ?, next_attempt = ?, attempts = ?, "
+            f"updated = ? WHERE id = ? AND {ours}",
+            (
+                kind,
+                reason,
+                _time(retry_at) if retry_at else None,
+                attempts,
+                _time(now),
+                row.id,
+                *(() if claimed else (row.attempts,)),
+            ),
+        )
+        return self.get(row.id)
 
     def refuse(self, row_id: int, email: str, subject: str, reason: str, now: datetime) -> None:
         """Record that a message was refused before sending, with the address and subject it had."""

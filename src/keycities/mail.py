@@ -42,6 +42,8 @@ HEADER_SOURCES = {
     "holder": "the recipient's name",
     "subject": "the letter's subject",
 }
+UNREACHABLE_AFTER = 3  # connection failures in a row: the server is down, and each costs the timeout
+NOT_TRIED = "not tried (server unreachable)"
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,8 @@ class MailReport:
         )
         outcomes = ("refused", "failed (temporary)", "failed (permanent)", "awaiting confirmation")
         parts = [first, *(f"{self.counts[o]} {o}" for o in outcomes)]
-        extra = [f"{self.counts[o]} {o}" for o in ("sent earlier", "held back by --limit") if self.counts[o]]
+        extras = ("sent earlier", "held back by --limit", NOT_TRIED)
+        extra = [f"{self.counts[o]} {o}" for o in extras if self.counts[o]]
         return ", ".join(parts) + (f"; {', '.join(extra)}" if extra else "")
 
     def hint(self) -> str:
@@ -221,6 +224,14 @@ def mail_letters(
         run.connection.close()
         if run.ledger:
             run.ledger.close()
+    if run.unreachable >= UNREACHABLE_AFTER:
+        say(
+            f"{run.connection.where}: unreachable: {run.unreachable} connections in a row failed, the last "
+            f"with: {run.last_failure}; {run.report.counts[NOT_TRIED]} message(s) not tried. Check that the "
+            "server is up and smtp.host and smtp.port in mail.yaml (or KEYCITIES_SMTP_HOST and _PORT), then "
+            "run the same command again: the messages not sent go at once",
+            True,
+        )
     return run.report
 
 
@@ -242,6 +253,8 @@ class _Run:
         self.report = MailReport(sent=options.send)
         self.attempted = 0
         self.last_start: float | None = None
+        self.unreachable = 0  # connection failures in a row
+        self.last_failure = ""
 
     def mail(self, outgoing: Outgoing) -> str:
         """Send or write one message unless the ledger or its data says not to; the outcome."""
@@ -263,6 +276,8 @@ class _Run:
         self.attempted += 1
         message_id = row.message_id if row else make_msgid(domain=self.settings.sender.domain)
         data = self._message(outgoing, attachments, message_id).as_bytes(policy=policy.SMTP)
+        if self.options.send and self.unreachable >= UNREACHABLE_AFTER:
+            return NOT_TRIED
         if self.options.send:
             return self._send(row or self._add(outgoing, message_id), outgoing, data)
         path = self.out / OUTBOX / outgoing.letter / f"{outgoing.recipient}.eml"
@@ -347,18 +362,28 @@ class _Run:
                 self.clock.sleep(wait)
         self.last_start = self.clock.monotonic()
         email = outgoing.get("email")
+        try:
+            self.connection.envelope(self.settings.sender.addr_spec, email)
+        except SendFailure as failure:
+            return self._failed(row, failure, claimed=False)
+        self.unreachable = 0
+        # Claimed only now, just before DATA: whatever failed before left the row as it was, not `sending`.
         if not self.ledger.claim(row, email, outgoing.get("subject"), self.clock.now()):
+            self.connection.abandon()
             self.say(f"{row.label}: skipped: another run is sending it or has sent it", True)
             return "taken by another run"
         try:
-            reply = self.connection.deliver(self.settings.sender.addr_spec, email, data)
+            reply = self.connection.hand_over(data)
         except SendFailure as failure:
-            row = self.ledger.record_failure(row, failure, self.clock.now())
-            self.say(row.advice, True)
-            return row.outcome
-        except MailError as error:  # a setting is wrong: nothing can go until it is fixed, so stop
-            self.ledger.failed(row.id, "temporary", str(error), self.clock.now(), retry_at=self.clock.now())
-            raise
+            return self._failed(row, failure, claimed=True)
         self.ledger.sent(row.id, reply, self.clock.now())
         self.say(f"sent {row.label} to <{email}>: {reply}", False)
         return "sent"
+
+    def _failed(self, row: Row, failure: SendFailure, claimed: bool) -> str:
+        assert self.ledger is not None
+        self.unreachable = self.unreachable + 1 if failure.unreachable else 0
+        self.last_failure = failure.reason
+        row = self.ledger.record_failure(row, failure, self.clock.now(), claimed=claimed)
+        self.say(row.advice, True)
+        return row.outcome
