@@ -140,6 +140,21 @@ def test_a_manifest_edited_after_the_build_cannot_inject_headers(
     assert ledger_rows(good_out)["alpha"].failure == "refused"
 
 
+def test_a_message_id_injected_into_the_ledger_is_refused(
+    project: Path, good_out: Path, handler: Handler
+) -> None:
+    keep(good_out, {"alpha"})
+    handler.defer = {GOOD["alpha"]}  # a row in the ledger, to be retried
+    assert run_mail(project, good_out, "--send").exit_code == 1
+    with sqlite3.connect(good_out / LEDGER) as db:
+        db.execute("UPDATE messages SET message_id = ?, next_attempt = NULL", (f"<x@y>{ENCODED_BCC}",))
+    handler.defer = set()
+    result = run_mail(project, good_out, "--send")
+    no_traceback(result)
+    assert result.exit_code == 1 and "message_id: an RFC 2047 encoded word" in result.output
+    assert handler.messages == []
+
+
 # ---- 2. Settings bounded at load time ---------------------------------------------------------------
 
 
@@ -268,6 +283,9 @@ def test_a_refusal_at_rcpt_never_marks_the_message_sending(
     assert (row.state, row.failure, row.attempts) == ("failed", "permanent", 1)
 
 
+# ---- 4. A ledger with the wrong schema or bad values ----------------------------------------------
+
+
 def ledger_with(out: Path, table: str, values: dict[str, Any] | None = None) -> None:
     """A ledger with this table, holding one row for alpha with these values if any."""
     with sqlite3.connect(out / LEDGER) as db:
@@ -324,6 +342,38 @@ def damaged(request: pytest.FixtureRequest, good_out: Path) -> Iterator[tuple[st
     else:
         ledger_with(good_out, table, values)
     yield request.param, problem
+
+
+def test_a_damaged_ledger_is_reported_with_how_to_recover(
+    project: Path, good_out: Path, handler: Handler, damaged: tuple[str, str], tmp_path: Path
+) -> None:
+    case, problem = damaged
+    before = (good_out / LEDGER).read_bytes()
+    for args in ([], ["--status"], ["--confirm-sent", "1"], ["--confirm-unsent", "1"], ["--send"]):
+        result = run_mail(project, good_out, *args)
+        no_traceback(result)
+        assert result.exit_code == 1, (args, result.output)
+        assert f"error: {good_out / LEDGER}: " in result.output and problem in result.output, args
+        assert "restore" in result.output and "backup" in result.output
+        if args != ["--send"]:
+            assert (good_out / LEDGER).read_bytes() == before, f"{args} changed the ledger"
+    assert handler.messages == []
+    export = run_mail(project, good_out, "--export", str(tmp_path / "ledger.csv"))
+    no_traceback(export)
+    if case in ("not sqlite", "another table", "missing columns"):
+        assert export.exit_code == 1 and problem in export.output
+    else:  # what is readable can still be saved
+        assert export.exit_code == 0 and "1 messages written" in export.output
+        assert "alpha" in (tmp_path / "ledger.csv").read_text()
+
+
+def test_status_and_a_dry_run_do_not_create_a_table_in_an_empty_ledger(project: Path, good_out: Path) -> None:
+    (good_out / LEDGER).touch()  # an empty file is an empty SQLite database
+    for args in ([], ["--status"]):
+        result = run_mail(project, good_out, *args)
+        no_traceback(result)
+        assert result.exit_code == 1 and "it has no table `messages`" in result.output
+    assert (good_out / LEDGER).read_bytes() == b""
 
 
 # ---- 5. A dead server ------------------------------------------------------------------------------

@@ -249,7 +249,8 @@ class _Run:
         self.group_name, contact = group.name, group.contact
         self.contact = [*contact.address, *(x for x in (contact.email, contact.telephone, contact.web) if x)]
         # a dry run reads the ledger to leave out what was sent, but never creates or changes it
-        self.ledger = Ledger(out / LEDGER) if options.send or (out / LEDGER).is_file() else None
+        exists = (out / LEDGER).is_file()
+        self.ledger = Ledger(out / LEDGER, options.send) if options.send or exists else None
         self.report = MailReport(sent=options.send)
         self.attempted = 0
         self.last_start: float | None = None
