@@ -444,6 +444,9 @@ def test_a_server_that_drops_every_connection_counts_as_unreachable(
     assert report.counts["sent"] == 4
 
 
+# ---- 6. A tampered manifest ------------------------------------------------------------------------
+
+
 def tamper(out: Path, change: Any) -> None:
     manifest = json.loads((out / "manifest.json").read_text())
     change(manifest)
@@ -467,3 +470,65 @@ ENTRY_TAMPERING = {
     "kind missing": lambda m: alpha_pdf(m).pop("kind"),
     "entry not a mapping": lambda m: m["documents"].insert(0, "letters/alpha.pdf"),
 }
+
+
+@pytest.mark.parametrize("case", sorted(ENTRY_TAMPERING))
+def test_a_bad_manifest_entry_is_left_out_with_a_warning(
+    project: Path, good_out: Path, handler: Handler, case: str
+) -> None:
+    tamper(good_out, ENTRY_TAMPERING[case])
+    dry = run_mail(project, good_out)
+    no_traceback(dry)
+    assert "warning: " in dry.output and "manifest.json: documents[" in dry.output
+    assert "left out: build the letters again to mail it" in dry.output
+    assert not list(good_out.parent.rglob("escaped*")) and not (good_out / "x").exists()
+    result = run_mail(project, good_out, "--send")
+    no_traceback(result)
+    assert all(handler.count(GOOD[name]) == 1 for name in ("bravo", "charlie", "delta"))
+    # alpha's PDF entry left out, its Word file alone is not mailed; a junk entry beside it harms nothing
+    assert handler.count(GOOD["alpha"]) == (1 if case == "entry not a mapping" else 0)
+
+
+@pytest.mark.parametrize(
+    "documents", [{"letters/alpha.pdf": {}}, "letters", None, 7], ids=["mapping", "text", "null", "number"]
+)
+def test_documents_that_is_not_a_list_is_a_clean_error(project: Path, good_out: Path, documents: Any) -> None:
+    tamper(good_out, lambda m: m.update(documents=documents))
+    result = run_mail(project, good_out, "--send")
+    no_traceback(result)
+    assert result.exit_code == 1
+    expected = "manifest.json: documents: expected the list of files built; build the letters again"
+    assert expected in result.output
+
+
+def test_a_manifest_that_is_not_json_is_a_clean_error(project: Path, good_out: Path) -> None:
+    (good_out / "manifest.json").write_bytes(b"\xff{not json")
+    result = run_mail(project, good_out)
+    no_traceback(result)
+    assert result.exit_code == 1 and "manifest.json: cannot be read" in result.output
+
+
+@pytest.mark.parametrize("where", ["absolute", "dotdot", "link", "folder"])
+def test_a_path_outside_the_output_folder_is_refused(
+    project: Path, good_out: Path, handler: Handler, tmp_path: Path, where: str
+) -> None:
+    entry = manifest_entry(good_out, "alpha", "pdf")
+    outside = tmp_path / "outside.pdf"
+    outside.write_bytes((good_out / entry["path"]).read_bytes())  # the same bytes: only the place is wrong
+    if where == "absolute":
+        path = str(outside)
+    elif where == "dotdot":
+        path = "../outside.pdf"
+    elif where == "link":
+        path = "letters/link.pdf"
+        (good_out / path).parent.mkdir(parents=True, exist_ok=True)
+        (good_out / path).symlink_to(outside)
+    else:
+        path = "letters"
+    tamper(good_out, lambda m: alpha_pdf(m).update(path=path))
+    result = run_mail(project, good_out, "--send")
+    no_traceback(result)
+    assert result.exit_code == 1 and "3 sent, 1 refused" in result.output
+    expected = "cannot be read" if where == "folder" else "is outside the output folder"
+    assert "cities-in-action/alpha: refused:" in result.output and expected in result.output
+    assert handler.count(GOOD["alpha"]) == 0

@@ -3,11 +3,16 @@
 What goes is what was proofed: each attachment is the file recorded in manifest.json, refused when its
 SHA-256 no longer matches. Sending goes through SMTP at a set rate and every message is recorded in the
 ledger (ledger.py) before and after its transaction, so a resumed run never sends a message twice.
+
+The manifest may have been edited since the build, so every entry and every header value is checked again
+here: a malformed entry is left out with a warning, a bad value refuses its message.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import time
 import traceback
 from collections import Counter
@@ -29,13 +34,17 @@ from keycities.campaign import load_campaign
 from keycities.errors import MailError
 from keycities.ledger import LEDGER, Ledger, Row
 from keycities.mail_settings import Settings, address_problem, load_settings, rate_interval
-from keycities.output import MANIFEST, ManifestEntry, read_manifest, sha256, write_atomic
+from keycities.output import MANIFEST, ManifestEntry, sha256, write_atomic
 from keycities.smtp import Connection, SendFailure
 from keycities.text_rules import text_problem
 
 OUTBOX = "outbox"
 MEDIA_TYPES = {"pdf": "pdf", "docx": "vnd.openxmlformats-officedocument.wordprocessingml.document"}
 Say = Callable[[str, bool], None]  # (line, is it a problem): problems go to stderr
+# A letter's manifest entry: text it must have, and text it may have (a recipient without email has none).
+REQUIRED = ("path", "collection", "target", "format", "sha256")
+OPTIONAL = ("email", "holder", "subject", "salutation", "language")
+SHA256 = re.compile(r"[0-9a-f]{64}")
 # Header text and where it comes from, for a refusal's fix.
 HEADER_SOURCES = {
     "email": "the recipient's email",
@@ -119,23 +128,20 @@ class Outgoing:
         return str(self.files[0].get(key) or "")
 
 
-def plan(out: Path, options: MailOptions) -> list[Outgoing]:
-    """The letters in the manifest to mail, one message per recipient, in path order."""
-    manifest = read_manifest(out)
-    if not manifest:
-        raise MailError(f"{out / MANIFEST}: no manifest; build the letters first with `generate.py letters`")
+def plan(out: Path, options: MailOptions) -> tuple[list[Outgoing], list[str]]:
+    """The letters in the manifest to mail, one message per recipient, in path order; and warnings for
+    the manifest entries left out because they are malformed."""
+    entries, warnings = letter_entries(out)
     by_letter: dict[tuple[str, str], dict[str, ManifestEntry]] = {}
-    for entry in manifest.values():
-        if entry.get("kind") == "letter":
-            key = (str(entry.get("collection")), str(entry.get("target")))
-            by_letter.setdefault(key, {})[str(entry.get("format"))] = entry
+    for entry in sorted(entries, key=lambda entry: entry["path"]):
+        by_letter.setdefault((entry["collection"], entry["target"]), {})[entry["format"]] = entry
     names = sorted({letter for letter, _ in by_letter})
     if options.letter and options.letter not in names:
         raise MailError(
             f"no letter '{options.letter}' in {out / MANIFEST}; letters built: {', '.join(names)}"
         )
     wanted = ("pdf", "docx") if options.attach_docx else ("pdf",)
-    return [
+    planned = [
         Outgoing(
             letter,
             recipient,
@@ -145,6 +151,61 @@ def plan(out: Path, options: MailOptions) -> list[Outgoing]:
         for (letter, recipient), formats in sorted(by_letter.items())
         if options.letter in (None, letter)
     ]
+    return planned, warnings
+
+
+def letter_entries(out: Path) -> tuple[list[ManifestEntry], list[str]]:
+    """The letters' entries in manifest.json, each checked; a malformed one is left out with a warning."""
+    file = out / MANIFEST
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MailError(f"{file}: no manifest; build the letters first with `generate.py letters`") from None
+    except (OSError, ValueError) as error:  # not JSON, not UTF-8, a folder...
+        raise MailError(f"{file}: cannot be read ({error}); build the letters again") from None
+    documents = data.get("documents") if isinstance(data, dict) else None
+    if not isinstance(documents, list):
+        raise MailError(f"{file}: documents: expected the list of files built; build the letters again")
+    entries, warnings = [], []
+    for index, entry in enumerate(documents):
+        kind = entry.get("kind") if isinstance(entry, dict) else None
+        if isinstance(kind, str) and kind != "letter":
+            continue  # a briefing pack: not mailed
+        problem = _entry_problem(entry)
+        if problem:
+            path = entry.get("path") if isinstance(entry, dict) else None
+            named = f" ({path})" if isinstance(path, str) and not text_problem(path) else ""
+            warnings.append(
+                f"{file}: documents[{index}]{named}: {problem}; left out: build the letters again to mail it"
+            )
+        else:
+            entries.append(entry)
+    return entries, warnings
+
+
+def _entry_problem(entry: object) -> str | None:
+    """What is wrong with a letter's manifest entry, or None."""
+    if not isinstance(entry, dict):
+        return f"expected a mapping of keys, got {type(entry).__name__}"
+    if entry.get("kind") != "letter":
+        return "'kind' is missing or not text"
+    for key in REQUIRED:
+        if not isinstance(entry.get(key), str) or not entry[key]:
+            return f"'{key}' is missing or not text"
+    for key in OPTIONAL:
+        if not isinstance(entry.get(key), str | None):
+            return f"'{key}' is not text"
+    for key in ("collection", "target"):  # each names a folder or file in the outbox
+        name = entry[key]
+        if text_problem(name) or "/" in name or "\\" in name or name.startswith("."):
+            return f"'{key}' is not a plain name, got {name!r}"
+    if entry["format"] not in MEDIA_TYPES:
+        return f"'format' is {entry['format']!r}, expected {' or '.join(MEDIA_TYPES)}"
+    if not SHA256.fullmatch(entry["sha256"]):
+        return f"'sha256' is not a SHA-256 in hex, got {entry['sha256']!r}"
+    if text_problem(entry["path"]):
+        return "'path' is not one plain line"
+    return None
 
 
 class Bodies:
@@ -207,12 +268,12 @@ def mail_letters(
             settings = replace(settings, interval=rate_interval(options.rate))
         except ValueError as error:
             raise MailError(f"--rate: {error}") from None
-    planned = plan(out, options)
+    planned, manifest_warnings = plan(out, options)
     if options.send and settings.placeholder:
         raise MailError(settings.placeholder)
     run = _Run(project, out, settings, options, say, clock or Clock())
     run.connection = Connection(settings.smtp, environ.get("KEYCITIES_SMTP_PASSWORD"), prompt)
-    for warning in warnings:
+    for warning in warnings + manifest_warnings:
         say(f"warning: {warning}", True)
     try:
         for outgoing in planned:
@@ -259,19 +320,16 @@ class _Run:
 
     def mail(self, outgoing: Outgoing) -> str:
         """Send or write one message unless the ledger or its data says not to; the outcome."""
-        now, email, subject = self.clock.now(), outgoing.get("email"), outgoing.get("subject")
+        email, subject = outgoing.get("email"), outgoing.get("subject")
         row = self.ledger.find(outgoing.recipient, outgoing.get("sha256")) if self.ledger else None
-        held = row.hold(email, now) if row else None
+        held = row.hold(email, self.clock.now()) if row else None
         if row and held:
             if held != "sent earlier":
                 self.say(row.advice, True)
             return held
         problem, attachments = self._check(outgoing)
         if problem:
-            self.say(f"{outgoing.letter}/{outgoing.recipient}: refused: {problem}", True)
-            if self.ledger and self.options.send:
-                self.ledger.refuse((row or self._add(outgoing)).id, email, subject, problem, now)
-            return "refused"
+            return self._refuse(outgoing, row, problem)
         if self.options.limit is not None and self.attempted >= self.options.limit:
             return "held back by --limit"
         self.attempted += 1
@@ -288,6 +346,13 @@ class _Run:
             f"would send {outgoing.letter}/{outgoing.recipient} to <{email}>: {subject} [{names}]", False
         )
         return "written"
+
+    def _refuse(self, outgoing: Outgoing, row: Row | None, problem: str) -> str:
+        self.say(f"{outgoing.letter}/{outgoing.recipient}: refused: {problem}", True)
+        if self.ledger and self.options.send:
+            email, subject = outgoing.get("email"), outgoing.get("subject")
+            self.ledger.refuse((row or self._add(outgoing)).id, email, subject, problem, self.clock.now())
+        return "refused"
 
     def _add(self, outgoing: Outgoing, message_id: str | None = None) -> Row:
         assert self.ledger is not None
@@ -309,20 +374,22 @@ class _Run:
             return f"{problem}; correct the recipient's email and build the letters again", []
         attachments = []
         for entry in outgoing.files:
-            path = self.out / str(entry.get("path"))
-            try:
+            path = self.out / entry["path"]
+            try:  # links followed: a link inside the folder may point outside it
                 if not path.resolve().is_relative_to(self.out.resolve()):
                     return f"{path} is outside the output folder; build the letters again", []
                 data = path.read_bytes()
             except FileNotFoundError:
                 return f"{path} is missing; build it again with `generate.py letters`", []
+            except (OSError, RuntimeError) as error:  # a folder, no permission; RuntimeError: a link loop
+                return f"{path} cannot be read ({error}); build it again with `generate.py letters`", []
             if sha256(data) != entry.get("sha256"):
                 return (
                     f"{path} changed since it was built (its SHA-256 differs from the manifest); build it "
                     "again with `generate.py letters` and check it before sending"
                 ), []
-            kind = str(entry.get("format"))
-            attachments.append((f"{outgoing.letter}.{kind}", MEDIA_TYPES.get(kind, "octet-stream"), data))
+            kind = entry["format"]
+            attachments.append((f"{outgoing.letter}.{kind}", MEDIA_TYPES[kind], data))
         return None, attachments
 
     def _message(
