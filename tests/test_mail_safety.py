@@ -140,6 +140,54 @@ def test_a_manifest_edited_after_the_build_cannot_inject_headers(
     assert ledger_rows(good_out)["alpha"].failure == "refused"
 
 
+def test_a_name_the_mail_library_folds_into_several_addresses_is_refused(
+    project: Path, good_out: Path, handler: Handler
+) -> None:
+    assert text_problem(FOLDED_NAME) is None  # it passes every check of the text itself
+    edit_manifest(good_out, "alpha", holder=FOLDED_NAME)
+    dry = run_mail(project, good_out)
+    assert dry.exit_code == 1
+    assert "cities-in-action/alpha: refused: its To header would be read as" in dry.output
+    assert not (good_out / "outbox" / LETTER / "alpha.eml").exists()
+    result = run_mail(project, good_out, "--send")
+    no_traceback(result)
+    assert result.exit_code == 1 and "3 sent, 1 refused" in result.output
+    assert "correct the recipient's name or email" in result.output
+    assert handler.count("alpha@example.org") == 0
+    assert_nothing_evil_arrived(handler)
+    row = ledger_rows(good_out)["alpha"]
+    assert (row.state, row.failure) == ("failed", "refused") and "To header" in row.reason
+
+
+def test_a_sender_name_folded_into_several_addresses_is_refused(
+    project: Path, good_out: Path, handler: Handler
+) -> None:
+    text = (project / "mail.yaml").read_text()
+    (project / "mail.yaml").write_text(text.replace("Key Cities Group <", f"{FOLDED_NAME} <"))
+    result = run_mail(project, good_out, "--send")
+    no_traceback(result)
+    assert result.exit_code == 1 and "0 sent, 4 refused" in result.output
+    assert "refused: its From header would be read as" in result.output
+    assert "correct from in mail.yaml" in result.output
+    assert handler.messages == []
+
+
+def test_the_read_back_refuses_a_header_the_text_checks_missed(
+    project: Path, good_out: Path, handler: Handler, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # as if the checks of the text had a hole: only the read-back guard stands in the way
+    monkeypatch.setattr("keycities.mail.text_problem", lambda text: None, raising=False)
+    edit_manifest(good_out, "alpha", holder=ENCODED_BCC)
+    edit_manifest(good_out, "bravo", subject=ENCODED_BCC_WITH_SPACE)
+    result = run_mail(project, good_out, "--send")
+    no_traceback(result)
+    assert result.exit_code == 1 and "2 sent, 2 refused" in result.output
+    assert "cities-in-action/alpha: refused: it would be read with an extra Bcc header" in result.output
+    assert "cities-in-action/bravo: refused: it would be read with an extra Bcc header" in result.output
+    assert_nothing_evil_arrived(handler)
+    assert {m.rcpt_tos[0] for m in handler.messages} == {GOOD["charlie"], GOOD["delta"]}
+
+
 def test_a_message_id_injected_into_the_ledger_is_refused(
     project: Path, good_out: Path, handler: Handler
 ) -> None:

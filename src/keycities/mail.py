@@ -5,7 +5,8 @@ SHA-256 no longer matches. Sending goes through SMTP at a set rate and every mes
 ledger (ledger.py) before and after its transaction, so a resumed run never sends a message twice.
 
 The manifest may have been edited since the build, so every entry and every header value is checked again
-here: a malformed entry is left out with a warning, a bad value refuses its message.
+here, and each message is read back once written: one whose headers read back other than intended (a
+header injected through an encoded word, or a name the mail library folds into two addresses) is refused.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from email import policy
+from email import message_from_bytes, policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -50,6 +51,15 @@ HEADER_SOURCES = {
     "email": "the recipient's email",
     "holder": "the recipient's name",
     "subject": "the letter's subject",
+}
+READ_BACK_FIXES = {
+    "from": "correct from in mail.yaml",
+    "reply-to": "correct reply_to in mail.yaml",
+    "to": "correct the recipient's name or email (a long name with commas is folded into several addresses), "
+    "then build the letters again",
+    "subject": "correct the letter's subject, then build the letters again",
+    "message-id": "check the ledger",
+    "": "check the recipient's name, the letter's subject, and from and reply_to in mail.yaml",
 }
 UNREACHABLE_AFTER = 3  # connection failures in a row: the server is down, and each costs the timeout
 NOT_TRIED = "not tried (server unreachable)"
@@ -335,6 +345,8 @@ class _Run:
         self.attempted += 1
         message_id = row.message_id if row else make_msgid(domain=self.settings.sender.domain)
         data = self._message(outgoing, attachments, message_id).as_bytes(policy=policy.SMTP)
+        if problem := self._read_back(data, outgoing, message_id):
+            return self._refuse(outgoing, row, problem)
         if self.options.send and self.unreachable >= UNREACHABLE_AFTER:
             return NOT_TRIED
         if self.options.send:
@@ -422,6 +434,36 @@ class _Run:
             message.add_attachment(data, maintype="application", subtype=subtype, filename=name)
         return message
 
+    def _read_back(self, data: bytes, outgoing: Outgoing, message_id: str) -> str | None:
+        """How the message as written reads back other than intended, or None: the last guard against
+        text that a mail program would read as other headers or addresses, whatever the checks missed."""
+        holder = Address(display_name=outgoing.get("holder"), addr_spec=outgoing.get("email"))
+        addresses = {"from": self.settings.sender, "to": holder}
+        if self.settings.reply_to:
+            addresses["reply-to"] = self.settings.reply_to
+        texts = {"subject": outgoing.get("subject"), "message-id": message_id}
+        expected = Counter([*addresses, *texts, "date", "mime-version", "content-type"])
+        try:
+            message = message_from_bytes(data, policy=policy.default)
+            names = {name.lower(): name for name in message}
+            found = Counter(name.lower() for name in message)
+            if found != expected:
+                differences = [f"an extra {names[name]} header" for name in found - expected]
+                differences += [f"no {name} header" for name in expected - found]
+                return f"it would be read with {' and '.join(differences)}; {READ_BACK_FIXES['']}"
+            for name, address in addresses.items():
+                read = [(_words(a.display_name), a.addr_spec) for a in message[name].addresses]
+                if read != [(_words(address.display_name), address.addr_spec)]:
+                    shown = ", ".join(str(a) for a in message[name].addresses)
+                    return f"its {names[name]} header would be read as {shown!r}; {READ_BACK_FIXES[name]}"
+            for name, text in texts.items():
+                if _words(str(message[name])) != _words(text):
+                    shown = str(message[name])
+                    return f"its {names[name]} header would be read as {shown!r}; {READ_BACK_FIXES[name]}"
+        except Exception as error:  # the email parser raises assorted errors on a malformed header
+            return f"it does not read back as a message ({error!r}); {READ_BACK_FIXES['']}"
+        return None
+
     def _send(self, row: Row, outgoing: Outgoing, data: bytes) -> str:
         assert self.ledger is not None
         if self.last_start is not None:
@@ -455,3 +497,8 @@ class _Run:
         row = self.ledger.record_failure(row, failure, self.clock.now(), claimed=claimed)
         self.say(row.advice, True)
         return row.outcome
+
+
+def _words(text: str) -> str:
+    """Text with runs of white space as one space: how a mail program shows a header, unfolded."""
+    return " ".join(text.split())
