@@ -202,7 +202,7 @@ def write_settings(project: Path, port: int, **smtp: Any) -> None:
     settings = {"host": "127.0.0.1", "port": port, "security": "none", "timeout": 5} | smtp
     lines = "".join(f"  {key}: {json.dumps(value)}\n" for key, value in settings.items())
     (project / "mail.yaml").write_text(
-        f'from: "Key Cities Group <{SENDER}>"\nopt_out: "{OPT_OUT}"\nsmtp:\n{lines}rate: 1000/s\n',
+        f'from: "Key Cities Group <{SENDER}>"\nopt_out: "{OPT_OUT}"\nsmtp:\n{lines}rate: 100/s\n',
         encoding="utf-8",
     )
 
@@ -410,10 +410,8 @@ def test_bad_data_is_refused_and_the_others_go(project: Path, out: Path, handler
     assert (
         "cities-in-action/bad-email: refused: 'sam at example' is not a valid email address" in result.output
     )
-    assert (
-        "cities-in-action/crlf-name: refused: a line break or control character in the holder"
-        in result.output
-    )
+    refusal = "cities-in-action/crlf-name: refused: holder (the recipient's name): a line break or control"
+    assert refusal in result.output
     assert "Run the same command again to resume" in result.output
     rows = ledger_rows(out)
     assert {name: (rows[name].state, rows[name].failure) for name in BAD} == {
@@ -429,7 +427,8 @@ def test_a_line_break_in_the_subject_is_refused(
     result = run_mail(project, good_out, "--send")
     assert result.exit_code == 1
     assert (
-        "cities-in-action/alpha: refused: a line break or control character in the subject" in result.output
+        "cities-in-action/alpha: refused: subject (the letter's subject): a line break or control character"
+        in result.output
     )
     assert handler.count("alpha@example.org") == 0 and len(handler.messages) == 3
     assert all("evil" not in m.content.decode() for m in handler.messages)
@@ -537,7 +536,9 @@ def test_connection_refused_is_a_temporary_failure(project: Path, good_out: Path
     write_settings(project, port)
     result = run_mail(project, good_out, "--send")
     assert result.exit_code == 1
-    assert "0 sent, 0 refused, 4 failed (temporary)" in result.output
+    # after three failed connections in a row the server counts as unreachable: the fourth is not tried
+    assert "0 sent, 0 refused, 3 failed (temporary)" in result.output
+    assert "1 not tried (server unreachable)" in result.output
     assert f"cannot connect to 127.0.0.1:{port}" in result.output
     assert all(row.next_attempt for row in ledger_rows(good_out).values())
 
@@ -547,7 +548,7 @@ def test_a_timeout_is_a_temporary_failure(
 ) -> None:
     keep(good_out, {"alpha"})
     handler.slow_rcpt = 2.0
-    write_settings(project, server.port, timeout=0.3)
+    write_settings(project, server.port, timeout=1)  # the least mail.yaml allows
     result = run_mail(project, good_out, "--send")
     assert result.exit_code == 1 and "1 failed (temporary)" in result.output
     assert "timed out" in ledger_rows(good_out)["alpha"].reason

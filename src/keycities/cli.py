@@ -296,7 +296,11 @@ def _run_build(
 @click.option(
     "--attach", type=click.Choice(["docx"]), multiple=True, help="Also attach the Word file (the PDF is)."
 )
-@click.option("--rate", help="At most this many messages: N/s, N/min or N/h  [default: rate in mail.yaml]")
+@click.option(
+    "--rate",
+    help="At most this many messages: N/s, N/min, N/h or N/day, from 1/day to 100/s  "
+    "[default: rate in mail.yaml]",
+)
 @click.option("--status", is_flag=True, help="Summarise the ledger of messages sent from the output folder.")
 @click.option(
     "--export", type=click.Path(dir_okay=False, path_type=Path), help="Write the ledger to this CSV file."

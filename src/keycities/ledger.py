@@ -2,8 +2,12 @@
 
 The ledger has one row per recipient and document (the SHA-256 of its PDF). A row goes queued -> sending
 -> sent, or to failed (refused before sending, or a temporary or permanent failure from the server).
-`sending` is committed before the SMTP transaction and `sent` right after it, so a crash in between leaves
-`sending`: a person confirms what happened, and it is never sent again blindly.
+`sending` is committed once the server has accepted the envelope, just before the message is handed over,
+and `sent` right after it, so a crash in between leaves `sending`: a person confirms what happened, and it
+is never sent again blindly.
+
+The file is checked when opened (its table and columns) and every row when read, so a ledger from another
+version, edited by hand or damaged is reported with how to recover, never acted on.
 """
 
 from __future__ import annotations
@@ -12,19 +16,27 @@ import csv
 import io
 import sqlite3
 from collections import Counter
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from keycities.errors import MailError
 from keycities.output import write_atomic
 from keycities.smtp import SendFailure
+from keycities.text_rules import text_problem
 
 LEDGER = "mail-ledger.sqlite"
 RETRY_BASE = timedelta(minutes=5)  # a temporary failure is retried after RETRY_BASE * 2**attempts
 MAX_ATTEMPTS = 8  # then a temporary failure counts as permanent
 Failure = Literal["refused", "temporary", "permanent"]
+STATES = ("queued", "sending", "sent", "failed")
+FAILURES = ("refused", "temporary", "permanent")
+# The ledger is the only record of what was sent: a new one would send everything again.
+RECOVER = (
+    "restore it from a backup, or move it aside and the next `mail --send` starts a new ledger, which will "
+    "not know what this one recorded as sent"
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -107,19 +119,71 @@ class Row:
 
 
 COLUMNS = tuple(field.name for field in fields(Row))
+SELECT = f"SELECT {', '.join(COLUMNS)} FROM messages"
 
 
 class Ledger:
-    """The ledger of one output folder; every change is committed at once (autocommit)."""
+    """The ledger of one output folder; every change is committed at once (autocommit).
 
-    def __init__(self, path: Path) -> None:
+    Opened read-only unless `writable`; a new ledger is created only when writable."""
+
+    def __init__(self, path: Path, writable: bool = True) -> None:
         self.path = path
         try:
-            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
-            self.db.execute(SCHEMA)
+            if writable:
+                self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            else:  # a dry run, --status and --export must not change the file
+                self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", timeout=30, uri=True)
         except sqlite3.Error as error:
             raise MailError(f"{path}: cannot open the mail ledger ({error}); check the file") from None
-        self.db.row_factory = lambda cursor, values: Row(*values)
+        try:
+            self._check_tables(writable)
+        except sqlite3.Error as error:  # above all `file is not a database`
+            self.db.close()
+            raise MailError(f"{path}: not a mail ledger ({error}); {RECOVER}") from None
+        except MailError:
+            self.db.close()
+            raise
+        self.db.row_factory = self._row
+
+    def _check_tables(self, writable: bool) -> None:
+        tables = {name for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables and writable:
+            self.db.execute(SCHEMA)
+            return
+        if "messages" not in tables:
+            raise MailError(f"{self.path}: not a mail ledger: it has no table `messages`; {RECOVER}")
+        have = {column for _, column, *_ in self.db.execute("PRAGMA table_info(messages)")}
+        missing = [column for column in COLUMNS if column not in have]
+        if missing:
+            raise MailError(
+                f"{self.path}: not a mail ledger of this version: the table `messages` has no column "
+                f"{', '.join(missing)}; {RECOVER}"
+            )
+
+    def _row(self, cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> Row:
+        """A row read, checked: a value this code would misread stops the run, naming the row."""
+        row = Row(*values)
+        problem = _row_problem(row)
+        if problem:
+            raise MailError(
+                f"{self.path}: message {row.id!r}: {problem}; correct it with an SQLite tool, or restore "
+                "the file from a backup (`generate.py mail --export FILE` still writes what it holds)"
+            )
+        return row
+
+    def _run(self, sql: str, parameters: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        """Execute one statement; an SQLite error (a locked or read-only file) is a MailError."""
+        try:
+            return self.db.execute(sql, parameters)
+        except sqlite3.Error as error:
+            raise MailError(
+                f"{self.path}: {error}; check that the file can be written and that no other program holds it"
+            ) from None
+
+    def _one(self, sql: str, parameters: tuple[Any, ...]) -> Row | None:
+        row: Row | None = self._run(sql, parameters).fetchone()
+        return row
 
     def close(self) -> None:
         """Close the database."""
@@ -127,15 +191,11 @@ class Ledger:
 
     def find(self, recipient: str, sha256: str) -> Row | None:
         """The row of a recipient and document, if any."""
-        query = f"SELECT {', '.join(COLUMNS)} FROM messages WHERE recipient = ? AND sha256 = ?"
-        row: Row | None = self.db.execute(query, (recipient, sha256)).fetchone()
-        return row
+        return self._one(f"{SELECT} WHERE recipient = ? AND sha256 = ?", (recipient, sha256))
 
     def get(self, row_id: int) -> Row:
         """The row with this id, or a MailError saying there is none."""
-        row: Row | None = self.db.execute(
-            f"SELECT {', '.join(COLUMNS)} FROM messages WHERE id = ?", (row_id,)
-        ).fetchone()
+        row = self._one(f"{SELECT} WHERE id = ?", (row_id,))
         if row is None:
             raise MailError(
                 f"no message {row_id} in {self.path}; see the ids with `generate.py mail --status`"
@@ -144,11 +204,20 @@ class Ledger:
 
     def rows(self) -> list[Row]:
         """Every row, in id order."""
-        return list(self.db.execute(f"SELECT {', '.join(COLUMNS)} FROM messages ORDER BY id"))
+        return list(self._run(f"{SELECT} ORDER BY id"))
+
+    def raw_rows(self) -> list[tuple[Any, ...]]:
+        """Every row as stored, unchecked, in id order: what can be exported from a damaged ledger."""
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        try:
+            return list(cursor.execute(f"{SELECT} ORDER BY id"))
+        except sqlite3.Error as error:
+            raise MailError(f"{self.path}: {error}; {RECOVER}") from None
 
     def add(self, row: tuple[str, str, str, str, str, str], now: datetime) -> Row:
         """The row for (recipient, letter, sha256, email, subject, message_id), queued if it is new."""
-        self.db.execute(
+        self._run(
             "INSERT OR IGNORE INTO messages (recipient, letter, sha256, email, subject, message_id, state, "
             "updated) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?)",
             (*row, _time(now)),
@@ -159,7 +228,7 @@ class Ledger:
 
     def claim(self, row: Row, email: str, subject: str, now: datetime) -> bool:
         """Mark a row `sending` unless another run changed it since it was read; True when claimed."""
-        cursor = self.db.execute(
+        cursor = self._run(
             "UPDATE messages SET state = 'sending', email = ?, subject = ?, attempts = attempts + 1, "
             "updated = ? WHERE id = ? AND state IN ('queued', 'failed') AND attempts = ?",
             (email, subject, _time(now), row.id, row.attempts),
@@ -168,7 +237,7 @@ class Ledger:
 
     def sent(self, row_id: int, reply: str, now: datetime) -> None:
         """Record that the server accepted the message."""
-        self.db.execute(
+        self._run(
             "UPDATE messages SET state = 'sent', failure = NULL, reason = '', reply = ?, sent_at = ?, "
             "next_attempt = NULL, updated = ? WHERE id = ?",
             (reply, _time(now), _time(now), row_id),
@@ -178,26 +247,49 @@ class Ledger:
         self, row_id: int, failure: Failure, reason: str, now: datetime, retry_at: datetime | None = None
     ) -> None:
         """Record a failure from the server (a message already sent is never marked failed)."""
-        self.db.execute(
+        self._run(
             "UPDATE messages SET state = 'failed', failure = ?, reason = ?, next_attempt = ?, updated = ? "
             "WHERE id = ? AND state != 'sent'",
             (failure, reason, _time(retry_at) if retry_at else None, _time(now), row_id),
         )
 
-    def record_failure(self, row: Row, failure: SendFailure, now: datetime) -> Row:
-        """Record what the server or network did: a temporary failure is retried later, with back-off."""
-        attempts = row.attempts + 1  # counting this one, which the claim recorded
-        if failure.kind == "temporary" and attempts < MAX_ATTEMPTS:
-            self.failed(row.id, "temporary", failure.reason, now, now + RETRY_BASE * 2**attempts)
-        elif failure.kind == "temporary":
-            self.failed(row.id, "permanent", f"gave up after {attempts} attempts: {failure.reason}", now)
-        elif failure.kind == "permanent":
-            self.failed(row.id, "permanent", failure.reason, now)
-        return self.get(row.id)  # an unknown outcome stays `sending` for a person to confirm
+    def record_failure(self, row: Row, failure: SendFailure, now: datetime, *, claimed: bool) -> Row:
+        """Record what the server or network did with a message, `row` as read before the attempt.
+
+        `claimed`: the failure came while the message was handed over; otherwise before (connecting, MAIL
+        FROM, RCPT TO) and the row is left alone if another run changed it since. A temporary failure is
+        retried later with back-off, or at once when the server was not reached (not counted as an
+        attempt); an unknown outcome stays `sending` for a person to confirm."""
+        if failure.kind == "unknown":
+            return self.get(row.id)
+        attempts = row.attempts + (0 if failure.unreachable else 1)  # counting this one
+        kind: Failure = failure.kind
+        reason, retry_at = failure.reason, None
+        if failure.unreachable:
+            retry_at = now  # the server never saw the message: it may go at once
+        elif kind == "temporary" and attempts < MAX_ATTEMPTS:
+            retry_at = now + RETRY_BASE * 2**attempts
+        elif kind == "temporary":
+            kind, reason = "permanent", f"gave up after {attempts} attempts: {reason}"
+        ours = "state = 'sending'" if claimed else "state IN ('queued', 'failed') AND attempts = ?"
+        self._run(
+            "UPDATE messages SET state = 'failed', failure = ?, reason = ?, next_attempt = ?, attempts = ?, "
+            f"updated = ? WHERE id = ? AND {ours}",
+            (
+                kind,
+                reason,
+                _time(retry_at) if retry_at else None,
+                attempts,
+                _time(now),
+                row.id,
+                *(() if claimed else (row.attempts,)),
+            ),
+        )
+        return self.get(row.id)
 
     def refuse(self, row_id: int, email: str, subject: str, reason: str, now: datetime) -> None:
         """Record that a message was refused before sending, with the address and subject it had."""
-        self.db.execute(
+        self._run(
             "UPDATE messages SET email = ?, subject = ? WHERE id = ? AND state IN ('queued', 'failed')",
             (email, subject, row_id),
         )
@@ -214,9 +306,7 @@ class Ledger:
         if was_sent:
             self.sent(row_id, "confirmed as sent by a person", now)
         else:
-            self.db.execute(
-                "UPDATE messages SET state = 'queued', updated = ? WHERE id = ?", (_time(now), row_id)
-            )
+            self._run("UPDATE messages SET state = 'queued', updated = ? WHERE id = ?", (_time(now), row_id))
         return self.get(row_id)
 
 
@@ -233,7 +323,7 @@ def status_lines(out: Path) -> list[str]:
     """A summary of the ledger: counts by outcome, then every message that needs attention."""
     if not (out / LEDGER).is_file():
         return [f"no mail ledger in {out}: nothing has been sent from this folder"]
-    ledger = Ledger(out / LEDGER)
+    ledger = Ledger(out / LEDGER, writable=False)
     try:
         rows = ledger.rows()
     finally:
@@ -248,25 +338,58 @@ def status_lines(out: Path) -> list[str]:
 
 
 def export_csv(out: Path, file: Path) -> int:
-    """Write every row to a CSV file atomically, for the records; the number of rows."""
-    ledger = _existing(out)
+    """Write every row to a CSV file atomically, for the records; the number of rows.
+    Rows are written as stored, unchecked, so that what a damaged ledger holds can still be saved."""
+    ledger = _existing(out, writable=False)
     try:
-        rows = ledger.rows()
+        rows = ledger.raw_rows()
     finally:
         ledger.close()
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(COLUMNS)
-    writer.writerows(astuple(row) for row in rows)
+    writer.writerows(rows)
     write_atomic(file, text.getvalue().encode("utf-8"))
     return len(rows)
 
 
-def _existing(out: Path) -> Ledger:
+def _existing(out: Path, writable: bool = True) -> Ledger:
     if not (out / LEDGER).is_file():
         raise MailError(f"no mail ledger in {out}: nothing has been sent from this folder; check --out")
-    return Ledger(out / LEDGER)
+    return Ledger(out / LEDGER, writable)
 
 
 def _time(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
+
+
+def _row_problem(row: Row) -> str | None:
+    """What in a row as read is not what this code writes, or None."""
+    for column in fields(Row):  # SQLite keeps any type in any column
+        value, declared = getattr(row, column.name), str(column.type)
+        kind = int if declared == "int" else str
+        if (value is None and declared.endswith("| None")) or type(value) is kind:
+            continue
+        return f"{column.name} is {value!r}, expected {'a whole number' if kind is int else 'text'}"
+    if problem := text_problem(row.message_id):  # it becomes the Message-ID header
+        return f"message_id: {problem}"
+    if row.attempts < 0:
+        return f"attempts is {row.attempts}, expected 0 or more"
+    if row.state not in STATES:
+        return f"state is {row.state!r}, expected one of {', '.join(STATES)}"
+    if row.failure not in (None, *FAILURES) or (row.state == "failed" and row.failure is None):
+        return f"failure is {row.failure!r}, expected one of {', '.join(FAILURES)} (or null unless failed)"
+    for name in ("updated", "next_attempt", "sent_at"):
+        value = getattr(row, name)
+        if value is not None and _moment(value) is None:
+            return f"{name} is {value!r}, expected a time with its zone, like 2026-03-02T09:00:00+00:00"
+    return None
+
+
+def _moment(text: str) -> datetime | None:
+    """A time as written by _time, or None: a time without its zone cannot be compared with now."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None

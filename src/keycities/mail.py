@@ -3,6 +3,10 @@
 What goes is what was proofed: each attachment is the file recorded in manifest.json, refused when its
 SHA-256 no longer matches. Sending goes through SMTP at a set rate and every message is recorded in the
 ledger (ledger.py) before and after its transaction, so a resumed run never sends a message twice.
+
+The manifest may have been edited since the build, so every entry and every header value is checked again
+here, and each message is read back once written: one whose headers read back other than intended (a
+header injected through an encoded word, or a name the mail library folds into two addresses) is refused.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from email import policy
+from email import message_from_bytes, policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -28,13 +32,32 @@ from markupsafe import escape
 from keycities.campaign import load_campaign
 from keycities.errors import MailError
 from keycities.ledger import LEDGER, Ledger, Row
-from keycities.mail_settings import CONTROL, Settings, address_problem, load_settings, rate_interval
+from keycities.mail_settings import Settings, address_problem, load_settings, rate_interval
 from keycities.output import MANIFEST, ManifestEntry, read_manifest, sha256, write_atomic
 from keycities.smtp import Connection, SendFailure
+from keycities.text_rules import text_problem
 
 OUTBOX = "outbox"
 MEDIA_TYPES = {"pdf": "pdf", "docx": "vnd.openxmlformats-officedocument.wordprocessingml.document"}
 Say = Callable[[str, bool], None]  # (line, is it a problem): problems go to stderr
+# A letter's manifest entry: text it must have, and text it may have (a recipient without email has none).
+# Header text and where it comes from, for a refusal's fix.
+HEADER_SOURCES = {
+    "email": "the recipient's email",
+    "holder": "the recipient's name",
+    "subject": "the letter's subject",
+}
+READ_BACK_FIXES = {
+    "from": "correct from in mail.yaml",
+    "reply-to": "correct reply_to in mail.yaml",
+    "to": "correct the recipient's name or email (a long name with commas is folded into several addresses), "
+    "then build the letters again",
+    "subject": "correct the letter's subject, then build the letters again",
+    "message-id": "check the ledger",
+    "": "check the recipient's name, the letter's subject, and from and reply_to in mail.yaml",
+}
+UNREACHABLE_AFTER = 3  # connection failures in a row: the server is down, and each costs the timeout
+NOT_TRIED = "not tried (server unreachable)"
 
 
 @dataclass(frozen=True)
@@ -82,7 +105,8 @@ class MailReport:
         )
         outcomes = ("refused", "failed (temporary)", "failed (permanent)", "awaiting confirmation")
         parts = [first, *(f"{self.counts[o]} {o}" for o in outcomes)]
-        extra = [f"{self.counts[o]} {o}" for o in ("sent earlier", "held back by --limit") if self.counts[o]]
+        extras = ("sent earlier", "held back by --limit", NOT_TRIED)
+        extra = [f"{self.counts[o]} {o}" for o in extras if self.counts[o]]
         return ", ".join(parts) + (f"; {', '.join(extra)}" if extra else "")
 
     def hint(self) -> str:
@@ -109,23 +133,20 @@ class Outgoing:
         return str(self.files[0].get(key) or "")
 
 
-def plan(out: Path, options: MailOptions) -> list[Outgoing]:
-    """The letters in the manifest to mail, one message per recipient, in path order."""
-    manifest = read_manifest(out)[0]
-    if not manifest:
-        raise MailError(f"{out / MANIFEST}: no manifest; build the letters first with `generate.py letters`")
+def plan(out: Path, options: MailOptions) -> tuple[list[Outgoing], list[str]]:
+    """The letters in the manifest to mail, one message per recipient, in path order; and warnings for
+    the manifest entries left out because they are malformed."""
+    entries, warnings = letter_entries(out)
     by_letter: dict[tuple[str, str], dict[str, ManifestEntry]] = {}
-    for entry in manifest.values():
-        if entry.get("kind") == "letter":
-            key = (str(entry.get("collection")), str(entry.get("target")))
-            by_letter.setdefault(key, {})[str(entry.get("format"))] = entry
+    for entry in sorted(entries, key=lambda entry: entry["path"]):
+        by_letter.setdefault((entry["collection"], entry["target"]), {})[entry["format"]] = entry
     names = sorted({letter for letter, _ in by_letter})
     if options.letter and options.letter not in names:
         raise MailError(
             f"no letter '{options.letter}' in {out / MANIFEST}; letters built: {', '.join(names)}"
         )
     wanted = ("pdf", "docx") if options.attach_docx else ("pdf",)
-    return [
+    planned = [
         Outgoing(
             letter,
             recipient,
@@ -135,6 +156,20 @@ def plan(out: Path, options: MailOptions) -> list[Outgoing]:
         for (letter, recipient), formats in sorted(by_letter.items())
         if options.letter in (None, letter)
     ]
+    return planned, warnings
+
+
+def letter_entries(out: Path) -> tuple[list[ManifestEntry], list[str]]:
+    """The letters' entries in manifest.json, each checked as the build checks them (a malformed one is
+    left out with a warning); a MailError when there is nothing to mail from."""
+    file = out / MANIFEST
+    if not file.is_file():
+        raise MailError(f"{file}: no manifest; build the letters first with `generate.py letters`")
+    entries, warnings = read_manifest(out)
+    letters = [entry for entry in entries.values() if entry["kind"] == "letter"]
+    if not entries and warnings:
+        raise MailError(f"{warnings[0]}; build the letters again")
+    return letters, warnings
 
 
 class Bodies:
@@ -197,12 +232,12 @@ def mail_letters(
             settings = replace(settings, interval=rate_interval(options.rate))
         except ValueError as error:
             raise MailError(f"--rate: {error}") from None
-    planned = plan(out, options)
+    planned, manifest_warnings = plan(out, options)
     if options.send and settings.placeholder:
         raise MailError(settings.placeholder)
     run = _Run(project, out, settings, options, say, clock or Clock())
     run.connection = Connection(settings.smtp, environ.get("KEYCITIES_SMTP_PASSWORD"), prompt)
-    for warning in warnings:
+    for warning in warnings + manifest_warnings:
         say(f"warning: {warning}", True)
     try:
         for outgoing in planned:
@@ -214,6 +249,14 @@ def mail_letters(
         run.connection.close()
         if run.ledger:
             run.ledger.close()
+    if run.unreachable >= UNREACHABLE_AFTER:
+        say(
+            f"{run.connection.where}: unreachable: {run.unreachable} connections in a row failed, the last "
+            f"with: {run.last_failure}; {run.report.counts[NOT_TRIED]} message(s) not tried. Check that the "
+            "server is up and smtp.host and smtp.port in mail.yaml (or KEYCITIES_SMTP_HOST and _PORT), then "
+            "run the same command again: the messages not sent go at once",
+            True,
+        )
     return run.report
 
 
@@ -231,31 +274,35 @@ class _Run:
         self.group_name, contact = group.name, group.contact
         self.contact = [*contact.address, *(x for x in (contact.email, contact.telephone, contact.web) if x)]
         # a dry run reads the ledger to leave out what was sent, but never creates or changes it
-        self.ledger = Ledger(out / LEDGER) if options.send or (out / LEDGER).is_file() else None
+        exists = (out / LEDGER).is_file()
+        self.ledger = Ledger(out / LEDGER, options.send) if options.send or exists else None
         self.report = MailReport(sent=options.send)
         self.attempted = 0
         self.last_start: float | None = None
+        self.unreachable = 0  # connection failures in a row
+        self.last_failure = ""
 
     def mail(self, outgoing: Outgoing) -> str:
         """Send or write one message unless the ledger or its data says not to; the outcome."""
-        now, email, subject = self.clock.now(), outgoing.get("email"), outgoing.get("subject")
+        email, subject = outgoing.get("email"), outgoing.get("subject")
         row = self.ledger.find(outgoing.recipient, outgoing.get("sha256")) if self.ledger else None
-        held = row.hold(email, now) if row else None
+        held = row.hold(email, self.clock.now()) if row else None
         if row and held:
             if held != "sent earlier":
                 self.say(row.advice, True)
             return held
         problem, attachments = self._check(outgoing)
         if problem:
-            self.say(f"{outgoing.letter}/{outgoing.recipient}: refused: {problem}", True)
-            if self.ledger and self.options.send:
-                self.ledger.refuse((row or self._add(outgoing)).id, email, subject, problem, now)
-            return "refused"
+            return self._refuse(outgoing, row, problem)
         if self.options.limit is not None and self.attempted >= self.options.limit:
             return "held back by --limit"
         self.attempted += 1
         message_id = row.message_id if row else make_msgid(domain=self.settings.sender.domain)
         data = self._message(outgoing, attachments, message_id).as_bytes(policy=policy.SMTP)
+        if problem := self._read_back(data, outgoing, message_id):
+            return self._refuse(outgoing, row, problem)
+        if self.options.send and self.unreachable >= UNREACHABLE_AFTER:
+            return NOT_TRIED
         if self.options.send:
             return self._send(row or self._add(outgoing, message_id), outgoing, data)
         path = self.out / OUTBOX / outgoing.letter / f"{outgoing.recipient}.eml"
@@ -265,6 +312,13 @@ class _Run:
             f"would send {outgoing.letter}/{outgoing.recipient} to <{email}>: {subject} [{names}]", False
         )
         return "written"
+
+    def _refuse(self, outgoing: Outgoing, row: Row | None, problem: str) -> str:
+        self.say(f"{outgoing.letter}/{outgoing.recipient}: refused: {problem}", True)
+        if self.ledger and self.options.send:
+            email, subject = outgoing.get("email"), outgoing.get("subject")
+            self.ledger.refuse((row or self._add(outgoing)).id, email, subject, problem, self.clock.now())
+        return "refused"
 
     def _add(self, outgoing: Outgoing, message_id: str | None = None) -> Row:
         assert self.ledger is not None
@@ -278,29 +332,30 @@ class _Run:
         """Why this message must not go (bad data, a file changed since it was built), and its attachments."""
         if outgoing.missing:
             return f"no {' or '.join(outgoing.missing)} file was built for it; build it, or drop --attach", []
+        for key, whose in HEADER_SOURCES.items():  # checked when built, but the manifest may be edited since
+            if problem := text_problem(outgoing.get(key)):
+                return f"{key} ({whose}): {problem}, then build the letters again", []
         problem = address_problem(outgoing.get("email"))
         if problem:
             return f"{problem}; correct the recipient's email and build the letters again", []
-        for key, whose in (("holder", "the recipient's name"), ("subject", "the letter's subject")):
-            if CONTROL.search(outgoing.get(key)):
-                what = f"a line break or control character in the {key} {outgoing.get(key)!r}"
-                return f"{what}; correct {whose} and build the letters again", []
         attachments = []
         for entry in outgoing.files:
-            path = self.out / str(entry.get("path"))
-            try:
+            path = self.out / entry["path"]
+            try:  # links followed: a link inside the folder may point outside it
                 if not path.resolve().is_relative_to(self.out.resolve()):
                     return f"{path} is outside the output folder; build the letters again", []
                 data = path.read_bytes()
             except FileNotFoundError:
                 return f"{path} is missing; build it again with `generate.py letters`", []
+            except (OSError, RuntimeError) as error:  # a folder, no permission; RuntimeError: a link loop
+                return f"{path} cannot be read ({error}); build it again with `generate.py letters`", []
             if sha256(data) != entry.get("sha256"):
                 return (
                     f"{path} changed since it was built (its SHA-256 differs from the manifest); build it "
                     "again with `generate.py letters` and check it before sending"
                 ), []
-            kind = str(entry.get("format"))
-            attachments.append((f"{outgoing.letter}.{kind}", MEDIA_TYPES.get(kind, "octet-stream"), data))
+            kind = entry["format"]
+            attachments.append((f"{outgoing.letter}.{kind}", MEDIA_TYPES[kind], data))
         return None, attachments
 
     def _message(
@@ -333,6 +388,36 @@ class _Run:
             message.add_attachment(data, maintype="application", subtype=subtype, filename=name)
         return message
 
+    def _read_back(self, data: bytes, outgoing: Outgoing, message_id: str) -> str | None:
+        """How the message as written reads back other than intended, or None: the last guard against
+        text that a mail program would read as other headers or addresses, whatever the checks missed."""
+        holder = Address(display_name=outgoing.get("holder"), addr_spec=outgoing.get("email"))
+        addresses = {"from": self.settings.sender, "to": holder}
+        if self.settings.reply_to:
+            addresses["reply-to"] = self.settings.reply_to
+        texts = {"subject": outgoing.get("subject"), "message-id": message_id}
+        expected = Counter([*addresses, *texts, "date", "mime-version", "content-type"])
+        try:
+            message = message_from_bytes(data, policy=policy.default)
+            names = {name.lower(): name for name in message}
+            found = Counter(name.lower() for name in message)
+            if found != expected:
+                differences = [f"an extra {names[name]} header" for name in found - expected]
+                differences += [f"no {name} header" for name in expected - found]
+                return f"it would be read with {' and '.join(differences)}; {READ_BACK_FIXES['']}"
+            for name, address in addresses.items():
+                read = [(_words(a.display_name), a.addr_spec) for a in message[name].addresses]
+                if read != [(_words(address.display_name), address.addr_spec)]:
+                    shown = ", ".join(str(a) for a in message[name].addresses)
+                    return f"its {names[name]} header would be read as {shown!r}; {READ_BACK_FIXES[name]}"
+            for name, text in texts.items():
+                if _words(str(message[name])) != _words(text):
+                    shown = str(message[name])
+                    return f"its {names[name]} header would be read as {shown!r}; {READ_BACK_FIXES[name]}"
+        except Exception as error:  # the email parser raises assorted errors on a malformed header
+            return f"it does not read back as a message ({error!r}); {READ_BACK_FIXES['']}"
+        return None
+
     def _send(self, row: Row, outgoing: Outgoing, data: bytes) -> str:
         assert self.ledger is not None
         if self.last_start is not None:
@@ -341,18 +426,33 @@ class _Run:
                 self.clock.sleep(wait)
         self.last_start = self.clock.monotonic()
         email = outgoing.get("email")
+        try:
+            self.connection.envelope(self.settings.sender.addr_spec, email)
+        except SendFailure as failure:
+            return self._failed(row, failure, claimed=False)
+        self.unreachable = 0
+        # Claimed only now, just before DATA: whatever failed before left the row as it was, not `sending`.
         if not self.ledger.claim(row, email, outgoing.get("subject"), self.clock.now()):
+            self.connection.abandon()
             self.say(f"{row.label}: skipped: another run is sending it or has sent it", True)
             return "taken by another run"
         try:
-            reply = self.connection.deliver(self.settings.sender.addr_spec, email, data)
+            reply = self.connection.hand_over(data)
         except SendFailure as failure:
-            row = self.ledger.record_failure(row, failure, self.clock.now())
-            self.say(row.advice, True)
-            return row.outcome
-        except MailError as error:  # a setting is wrong: nothing can go until it is fixed, so stop
-            self.ledger.failed(row.id, "temporary", str(error), self.clock.now(), retry_at=self.clock.now())
-            raise
+            return self._failed(row, failure, claimed=True)
         self.ledger.sent(row.id, reply, self.clock.now())
         self.say(f"sent {row.label} to <{email}>: {reply}", False)
         return "sent"
+
+    def _failed(self, row: Row, failure: SendFailure, claimed: bool) -> str:
+        assert self.ledger is not None
+        self.unreachable = self.unreachable + 1 if failure.unreachable else 0
+        self.last_failure = failure.reason
+        row = self.ledger.record_failure(row, failure, self.clock.now(), claimed=claimed)
+        self.say(row.advice, True)
+        return row.outcome
+
+
+def _words(text: str) -> str:
+    """Text with runs of white space as one space: how a mail program shows a header, unfolded."""
+    return " ".join(text.split())

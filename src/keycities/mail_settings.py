@@ -3,10 +3,12 @@
 KEYCITIES_SMTP_HOST, _PORT, _USER and _SECURITY override mail.yaml; a password is never read from a file,
 only from KEYCITIES_SMTP_PASSWORD or a prompt (smtp.py). Addresses are checked strictly: a line break in a
 header would inject headers, and the shipped example addresses must be replaced before anything is sent.
+The rate and the timeout are bounded here, so that no number can overflow once a message is on its way.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,20 +17,31 @@ from email.headerregistry import Address
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from keycities.campaign import Model
 from keycities.source import Located, raise_if_any, read_yaml, validate
+from keycities.text_rules import text_problem
 
 SETTINGS = "mail.yaml"
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 # Reserved for examples (RFC 2606): the shipped placeholder, never a real sender.
 RESERVED_DOMAINS = (".example", ".invalid", ".test", ".example.com", ".example.org", ".example.net")
-RATE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|min|minute|h|hour)\s*")
-UNIT_SECONDS = {"s": 1, "sec": 1, "second": 1, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
+RATE = re.compile(r"\s*(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*/\s*(s|sec|second|min|minute|h|hour|d|day)\s*")
+UNIT_SECONDS = {
+    **{"s": 1, "sec": 1, "second": 1, "min": 60, "minute": 60, "h": 3600, "hour": 3600},
+    **{"d": 86400, "day": 86400},
+}
+# Messages per second. Faster than 100/s no server takes from one sender; slower than one a day is a
+# mistake, and a long enough wait between messages overflows time.sleep.
+RATE_BOUNDS = (1 / 86400, 100.0)
+RATE_RANGE = "from 1/day to 100/s"
+# Seconds to wait for the server: under a second fails on any real network; over ten minutes is a hung
+# server, and a huge timeout overflows the socket's.
+TIMEOUT_BOUNDS = (1.0, 600.0)
 DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9-]*[A-Za-z0-9]")
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # CR and LF above all: a line break in a header injects headers
+HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 EXAMPLE = "expected one address like 'Key Cities Group <letters@keycities.uk>'"
 
 
@@ -39,7 +52,15 @@ class SmtpSettings(Model):
     port: int | None = Field(default=None, gt=0, lt=65536)  # by security: 587, 465 or 25
     user: str | None = None
     security: Literal["starttls", "ssl", "none"] = "starttls"
-    timeout: float = Field(default=30, gt=0)  # seconds
+    timeout: float = 30  # seconds
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout_bounded(cls, value: float) -> float:
+        if not TIMEOUT_BOUNDS[0] <= value <= TIMEOUT_BOUNDS[1]:  # NaN fails this too
+            low, high = (f"{bound:g}" for bound in TIMEOUT_BOUNDS)
+            raise ValueError(f"expected from {low} to {high} seconds, got {value!r}")
+        return value
 
 
 class MailSettings(Model):
@@ -65,10 +86,11 @@ class Settings:
 
 def parse_address(text: str) -> Address:
     """One mailbox, `Name <user@domain.uk>` or `user@domain.uk`, checked strictly; ValueError says why."""
+    if problem := text_problem(text):  # the name and the address alike
+        raise ValueError(problem)
     match = re.fullmatch(r"\s*(?:(.*?)\s*<([^<>]*)>|([^<>]*?))\s*", text)
     name, spec = (match[1] or "", match[2] if match[2] is not None else match[3]) if match else ("", text)
-    problem = address_problem(spec) or ("a line break in the name" if CONTROL.search(name) else None)
-    if problem:
+    if problem := address_problem(spec):
         raise ValueError(f"{problem}; {EXAMPLE}")
     return Address(display_name=name.strip().strip('"'), addr_spec=spec)
 
@@ -77,8 +99,8 @@ def address_problem(spec: str) -> str | None:
     """Why `spec` is not a plain deliverable address (one @, a domain with a dot, no spaces), or None."""
     if not spec:
         return "no email address"
-    if CONTROL.search(spec):
-        return f"a line break or control character in the email address {spec!r}"
+    if problem := text_problem(spec):
+        return f"the email address: {problem}"
     local, _, domain = spec.rpartition("@")
     if spec.count("@") != 1 or not local or " " in spec or not spec.isascii() or not DOMAIN.fullmatch(domain):
         return f"{spec!r} is not a valid email address (one @, no spaces, ASCII, a domain with a dot)"
@@ -92,9 +114,25 @@ def address_problem(spec: str) -> str | None:
 def rate_interval(text: str) -> float:
     """Seconds between messages for a rate like `30/min`, `2/s` or `500/h`; ValueError if it is not one."""
     match = RATE.fullmatch(text)
-    if not match or float(match[1]) <= 0:
+    if not match:
         raise ValueError(f"expected a rate like 30/min, 2/s or 500/h, got {text!r}")
-    return UNIT_SECONDS[match[2]] / float(match[1])
+    per_second = float(match[1]) / UNIT_SECONDS[match[2]]  # a long run of digits is inf, or 0.0
+    if not RATE_BOUNDS[0] <= per_second <= RATE_BOUNDS[1]:
+        raise ValueError(f"expected a rate {RATE_RANGE}, got {text!r}")
+    return 1 / per_second
+
+
+def host_problem(host: str) -> str | None:
+    """Why `host` is not a host name or IP address to connect to, or None."""
+    if problem := text_problem(host):
+        return problem
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        labels = host.removesuffix(".").split(".")
+        if len(host) > 253 or not all(HOST_LABEL.fullmatch(label) for label in labels):
+            return f"expected a host name like smtp.example.org or an IP address, got {host!r}"
+    return None
 
 
 def load_settings(
@@ -116,7 +154,12 @@ def load_settings(
     sender = data.pop("from", None) if isinstance(data, dict) else None
     model, problems, warnings = validate(MailSettings, Located(located.file, data, located.lines))
     errors += problems
-    for key, check in (("from", parse_address), ("reply_to", parse_address), ("rate", rate_interval)):
+    for key, check in (
+        ("from", parse_address),
+        ("reply_to", parse_address),
+        ("rate", rate_interval),
+        ("opt_out", _one_line),  # placed in every message's footer
+    ):
         value = sender if key == "from" else data.get(key) if isinstance(data, dict) else None
         try:
             if key == "from" and isinstance(data, dict) and not isinstance(value, str):
@@ -125,6 +168,9 @@ def load_settings(
                 check(value)
         except ValueError as error:
             errors.append(f"{located.where((key,))}: {error}")
+    if model:
+        smtp_problems = {"host": host_problem(model.smtp.host), "user": _user_problem(model.smtp.user)}
+        errors += [f"{located.where(('smtp', key))}: {p}" for key, p in smtp_problems.items() if p]
     smtp = _environment(model.smtp if model else SmtpSettings(), environ, errors)
     if smtp.user and smtp.security == "none" and smtp.host not in LOCAL_HOSTS:
         errors.append(
@@ -154,18 +200,34 @@ def load_settings(
 def _environment(smtp: SmtpSettings, environ: Mapping[str, str], errors: list[str]) -> SmtpSettings:
     """The SMTP settings with KEYCITIES_SMTP_HOST, _PORT, _USER and _SECURITY applied."""
     changes: dict[str, Any] = {}
-    if environ.get("KEYCITIES_SMTP_HOST"):
-        changes["host"] = environ["KEYCITIES_SMTP_HOST"]
-    if "KEYCITIES_SMTP_USER" in environ:
-        changes["user"] = environ["KEYCITIES_SMTP_USER"] or None  # set but empty: no login
+    host, user = environ.get("KEYCITIES_SMTP_HOST"), environ.get("KEYCITIES_SMTP_USER")
+    if host and (problem := host_problem(host)):
+        errors.append(f"KEYCITIES_SMTP_HOST: {problem}")
+    elif host:
+        changes["host"] = host
+    if user and (problem := _user_problem(user)):
+        errors.append(f"KEYCITIES_SMTP_USER: {problem}")
+    elif user is not None:
+        changes["user"] = user or None  # set but empty: no login
     security, port = environ.get("KEYCITIES_SMTP_SECURITY"), environ.get("KEYCITIES_SMTP_PORT")
     if security and security not in DEFAULT_PORTS:
         errors.append(f"KEYCITIES_SMTP_SECURITY: expected starttls, ssl or none, got {security!r}")
     elif security:
         changes["security"] = security
-    if port and not (port.isdigit() and 0 < int(port) < 65536):
+    # isascii: '²'.isdigit() is true, yet int() refuses it
+    if port and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
         errors.append(f"KEYCITIES_SMTP_PORT: expected a port number like 587, got {port!r}")
     elif port:
         changes["port"] = int(port)
     smtp = smtp.model_copy(update=changes)
     return smtp if smtp.port else smtp.model_copy(update={"port": DEFAULT_PORTS[smtp.security]})
+
+
+def _one_line(text: str) -> None:
+    """ValueError when text placed in a message is not one plain line."""
+    if problem := text_problem(text):
+        raise ValueError(problem)
+
+
+def _user_problem(user: str | None) -> str | None:
+    return text_problem(user) if user else None

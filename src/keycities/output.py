@@ -26,7 +26,7 @@ LOCK = ".build.lock"
 
 ManifestEntry = dict[str, Any]
 # A letter's or a member's name as it appears in an output path: one path part, no link to another folder.
-SAFE_NAME = r"^[^/\\\x00.][^/\\\x00]*$"
+SAFE_NAME = r"^[^/\\\x00-\x1f.][^/\\\x00-\x1f]*$"
 
 
 def sha256(data: bytes) -> str:
@@ -92,6 +92,15 @@ class ManifestRecord(_Record):
     built: str
     figures: list[FigureRecord]
     warnings: list[str]
+    # a letter's recipient, as mail needs it
+    recipient: str | None = None
+    email: str | None = None
+    holder: str | None = None
+    salutation: str | None = None
+    language: str | None = None
+    # a briefing pack's member
+    member: str | None = None
+    member_name: str | None = None
 
 
 def expected_path(kind: str, collection: str, target: str, file_format: str) -> str:
@@ -113,13 +122,10 @@ def read_manifest(out: Path) -> tuple[dict[str, ManifestEntry], list[str]]:
     except FileNotFoundError:
         return {}, []
     except (OSError, ValueError) as error:
-        return {}, [f"{shown}: cannot be read ({error}); every document is rebuilt, and nothing is removed"]
+        return {}, [f"{shown}: cannot be read ({error}); none of its entries is used"]
     documents = data.get("documents") if isinstance(data, dict) else None
     if not isinstance(documents, list):
-        return {}, [
-            f"{shown}: not a manifest this tool wrote (no list of documents); every document is rebuilt, "
-            "and nothing is removed"
-        ]
+        return {}, [f"{shown}: not a manifest this tool wrote (no list of documents); nothing in it is used"]
     entries: dict[str, ManifestEntry] = {}
     warnings = []
     for index, entry in enumerate(documents):
@@ -131,7 +137,7 @@ def read_manifest(out: Path) -> tuple[dict[str, ManifestEntry], list[str]]:
             named = f" ({path!r})" if isinstance(path, str) else ""
             warnings.append(
                 f"{shown}: documents[{index}]{named}: {problem}; the entry is ignored (its file is neither "
-                "removed nor mailed)"
+                "removed nor mailed; a build makes a new entry)"
             )
             continue
         entries[entry["path"]] = entry

@@ -1,9 +1,11 @@
 """The SMTP connection: one message at a time, handed to the server in mail.yaml.
 
-A refusal is temporary (4xx) or permanent (5xx), raised as SendFailure with the connection left usable. A
-connection dropped before the message was handed over is tried once more on a new one; one dropped while
-it was handed over is `unknown`, for a person to confirm (see ledger.py). A wrong setting (the login, TLS)
-raises MailError: no message can go until it is fixed.
+A message goes in two steps: `envelope` (connect if needed, MAIL FROM, RCPT TO), where nothing has been
+delivered yet, then `hand_over` (DATA). mail.py claims the message in the ledger between the two, so a
+failure before DATA never leaves it `sending`. A refusal is temporary (4xx) or permanent (5xx), raised as
+SendFailure with the connection left usable. A connection dropped before the message was handed over is
+tried once more on a new one; one dropped while it was handed over is `unknown`, for a person to confirm
+(see ledger.py). A wrong setting (the login, TLS) raises MailError: no message can go until it is fixed.
 """
 
 from __future__ import annotations
@@ -18,11 +20,16 @@ from keycities.mail_settings import SmtpSettings
 
 
 class SendFailure(Exception):
-    """A message the server did not take: temporary, permanent, or unknown (lost after it was handed over)."""
+    """A message the server did not take: temporary, permanent, or unknown (lost after it was handed over).
 
-    def __init__(self, kind: Literal["temporary", "permanent", "unknown"], reason: str) -> None:
+    `unreachable`: the server could not be reached, or dropped the connection before the envelope was
+    accepted; the message never reached it, so it may be tried again at once."""
+
+    def __init__(
+        self, kind: Literal["temporary", "permanent", "unknown"], reason: str, unreachable: bool = False
+    ) -> None:
         super().__init__(reason)
-        self.kind, self.reason = kind, reason
+        self.kind, self.reason, self.unreachable = kind, reason, unreachable
 
 
 class _Dropped(Exception):
@@ -45,19 +52,45 @@ class Connection:
             self.secret = self.prompt(f"Password for {self.settings.user} at {self.where}")
         return self.secret
 
-    def deliver(self, sender: str, recipient: str, data: bytes) -> str:
-        """Hand one message to the server: its reply, or SendFailure."""
+    def envelope(self, sender: str, recipient: str) -> None:
+        """Connect if need be and give the sender and recipient (MAIL FROM, RCPT TO): SendFailure if refused.
+        Nothing is delivered yet: the message goes only with hand_over."""
         if self.smtp is not None:
             try:
-                return self._transaction(self.smtp, sender, recipient, data)
+                self._envelope(self.smtp, sender, recipient)
+                return
             except _Dropped:
                 self.close()  # servers close connections they have kept open: open a new one
         self.smtp = self._open()
         try:
-            return self._transaction(self.smtp, sender, recipient, data)
+            self._envelope(self.smtp, sender, recipient)
         except _Dropped as dropped:
             self.close()
-            raise SendFailure("temporary", str(dropped)) from None
+            raise SendFailure("temporary", str(dropped), unreachable=True) from None
+
+    def hand_over(self, data: bytes) -> str:
+        """Send the message for the envelope just accepted (DATA): the server's reply, or SendFailure."""
+        assert self.smtp is not None, "envelope() first"
+        try:
+            code, reply = self.smtp.data(data)
+        except smtplib.SMTPDataError as error:
+            self._refused(self.smtp, "DATA", error.smtp_code, error.smtp_error)
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            self.close()
+            raise SendFailure(
+                "unknown", f"the connection dropped while the message was handed over ({_why(error)})"
+            ) from None
+        if code != 250:  # refused at the end of the message: nothing delivered
+            self._refused(self.smtp, "DATA", code, reply)
+        return _reply(code, reply)
+
+    def abandon(self) -> None:
+        """Forget the envelope just accepted (RSET), for a message that is not to go after all."""
+        if self.smtp is not None:
+            try:
+                self.smtp.rset()
+            except (OSError, smtplib.SMTPException):
+                self.close()
 
     def close(self) -> None:
         """Say goodbye if the server is still there."""
@@ -79,7 +112,8 @@ class Connection:
         except ssl.SSLError as error:
             raise MailError(f"TLS with {self.where} failed ({error}); check smtp.security and port") from None
         except OSError as error:
-            raise SendFailure("temporary", f"cannot connect to {self.where}: {_why(error)}") from None
+            reason = f"cannot connect to {self.where}: {_why(error)}"
+            raise SendFailure("temporary", reason, unreachable=True) from None
         try:
             smtp.ehlo()
             if s.security == "starttls":
@@ -97,13 +131,12 @@ class Connection:
             problem = f"failed the TLS handshake ({error}); check smtp.host, port and security"
         except (OSError, smtplib.SMTPException) as error:
             smtp.close()
-            raise SendFailure(
-                "temporary", f"{self.where} did not complete the greeting: {_why(error)}"
-            ) from None
+            reason = f"{self.where} did not complete the greeting: {_why(error)}"
+            raise SendFailure("temporary", reason, unreachable=True) from None
         smtp.close()
         raise MailError(f"{self.where} {problem}")  # a setting is wrong: no message can go until it is fixed
 
-    def _transaction(self, smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> str:
+    def _envelope(self, smtp: smtplib.SMTP, sender: str, recipient: str) -> None:
         try:
             for step, address, command in (
                 ("MAIL FROM", sender, smtp.mail),
@@ -114,18 +147,6 @@ class Connection:
                     self._refused(smtp, step, code, reply)
         except (smtplib.SMTPServerDisconnected, OSError) as error:
             raise _Dropped(f"the connection to {self.where} dropped: {_why(error)}") from None
-        try:
-            code, reply = smtp.data(data)
-        except smtplib.SMTPDataError as error:
-            self._refused(smtp, "DATA", error.smtp_code, error.smtp_error)
-        except (smtplib.SMTPServerDisconnected, OSError) as error:
-            self.close()
-            raise SendFailure(
-                "unknown", f"the connection dropped while the message was handed over ({_why(error)})"
-            ) from None
-        if code != 250:
-            self._refused(smtp, "DATA", code, reply)  # refused at the end of the message: nothing delivered
-        return _reply(code, reply)
 
     def _refused(self, smtp: smtplib.SMTP, step: str, code: int, reply: bytes | str) -> NoReturn:
         """Raise SendFailure for a refusal (4xx temporary, 5xx permanent), leaving the connection usable."""

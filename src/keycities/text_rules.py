@@ -13,7 +13,8 @@ import re
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # Embeddings and overrides (U+202A to U+202E) and isolates (U+2066 to U+2069).
 BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
-ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[a-zA-Z]\?[^?\s]*\?=")
+# Python's email parser decodes an encoded word even with spaces inside it (a defect it tolerates).
+ENCODED_WORD = re.compile(r"=\?[^?]*\?[a-zA-Z]\?.*?\?=")
 
 
 def text_problem(text: str) -> str | None:
