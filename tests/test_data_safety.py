@@ -1,0 +1,163 @@
+"""Hostile or broken data files fail at load time with `file:line: what; the fix`, all at once, quickly and
+without a traceback: YAML that expands or nests without end, files that lead out of the project through
+links, header text that would turn into other headers, figures that overflow, files that are folders or
+are corrupt, and CSV exports with a field too long or a column twice.
+
+Each test works on its own copy of the project and finds expected line numbers in the edited text.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+import pytest
+from documents import assert_clean_failure, copy_project, invoke, line_of
+
+from keycities import source
+from keycities.campaign import load_campaign
+from keycities.errors import DataError
+from keycities.letters import load_letters
+from keycities.recipients import load_recipients
+
+LETTER = "letters/cities-in-action.md"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the shipped project."""
+    return copy_project(tmp_path / "project")
+
+
+@contextmanager
+def within(seconds: float) -> Iterator[None]:
+    """Fail when the block runs longer than `seconds`, stopping it there rather than letting it run on."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def problems_of(load: Callable[[Path], object], project: Path) -> list[str]:
+    """The problems of loading the project, which must fail with a DataError."""
+    with pytest.raises(DataError) as caught:
+        load(project)
+    return caught.value.problems
+
+
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+# ---- 1. YAML that expands or nests without end --------------------------------------------------------
+
+# Nine levels of ten aliases each: a billion strings once expanded, from a file of a few hundred bytes.
+BILLION_LAUGHS = "laughs:\n  l0: &l0 lol\n" + "".join(
+    f"  l{level}: &l{level} [{', '.join([f'*l{level - 1}'] * 10)}]\n" for level in range(1, 10)
+)
+
+
+def test_a_billion_laughs_stops_at_once_on_the_alias_that_passes_the_limit(project: Path) -> None:
+    append(project / "cities.yaml", BILLION_LAUGHS)
+    line = line_of(project / "cities.yaml", "l5: &l5")  # its ten aliases of 11,111 values pass 100,000
+    with within(1.0):
+        problems = problems_of(load_campaign, project)
+    assert problems == [
+        f"cities.yaml:{line}: the alias *l4 takes the data past 100,000 values once aliases are expanded; "
+        "write the values out, without aliases of aliases"
+    ]
+
+
+def test_a_billion_laughs_in_a_letters_front_matter_names_the_letters_line(project: Path) -> None:
+    text = (project / LETTER).read_text(encoding="utf-8")
+    (project / LETTER).write_text(text.replace("signatory: chair\n", f"signatory: chair\n{BILLION_LAUGHS}"))
+    line = line_of(project / LETTER, "l5: &l5")
+    with within(1.0):
+        result = invoke("check", "--project", project)
+    assert_clean_failure(result, f"error: {LETTER}:{line}: the alias *l4 takes the data past 100,000 values")
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        pytest.param("[" * 10_000 + "]" * 10_000, id="brackets"),
+        pytest.param("{a: " * 10_000 + "1" + "}" * 10_000, id="braces"),
+        pytest.param("\n    " + "- " * 10_000 + "1", id="block list"),
+    ],
+)
+def test_ten_thousand_levels_of_nesting_stop_at_once(project: Path, written: str) -> None:
+    append(project / "recipients.yaml", f"  - deep: {written}\n")
+    line = line_of(project / "recipients.yaml", "- deep: ") + (1 if written.startswith("\n") else 0)
+    with within(1.0):
+        result = invoke("check", "--project", project)
+    assert_clean_failure(
+        result,
+        f"error: recipients.yaml:{line}: nested more than 100 levels deep; close the brackets or flatten it",
+    )
+
+
+def test_nesting_up_to_the_limit_is_read(project: Path) -> None:
+    # The record is on level 3 (the file's mapping, its list of records): its value `deep` on level 4 is the
+    # first of the brackets, so 97 brackets reach level 100.
+    for brackets, fails in ((97, False), (98, True)):
+        copy = copy_project(project.parent / f"copy-{brackets}")
+        append(copy / "recipients.yaml", f"    deep: {'[' * brackets}{']' * brackets}\n")
+        if fails:
+            assert "nested more than 100 levels deep" in problems_of(load_recipients, copy)[0]
+        else:
+            load_recipients(copy)  # an unknown key: a warning, not an error
+
+
+def test_an_alias_inside_its_own_anchor_is_refused(project: Path) -> None:
+    append(project / "cities.yaml", "loop: &loop [a, *loop]\n")
+    line = line_of(project / "cities.yaml", "loop: &loop")
+    assert problems_of(load_campaign, project) == [
+        f"cities.yaml:{line}: the alias *loop stands inside its own anchor, which makes an endless "
+        "structure; write the value out"
+    ]
+
+
+def test_a_chain_of_aliases_counts_the_levels_it_stands_for(project: Path) -> None:
+    chain = "".join(f"  c{n}: &c{n} [*c{n - 1}]\n" for n in range(1, 120))
+    append(project / "cities.yaml", f"chain:\n  c0: &c0 [x]\n{chain}")
+    # c0 is on level 3 and holds 2 levels; each link adds one: c97 passes 100 levels.
+    line = line_of(project / "cities.yaml", "c97: &c97")
+    assert problems_of(load_campaign, project) == [
+        f"cities.yaml:{line}: nested more than 100 levels deep through the alias *c96; close the brackets "
+        "or flatten it"
+    ]
+
+
+def test_the_number_of_values_and_of_aliases_is_limited(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The real limits take seconds of reading to reach; smaller ones show the same checks.
+    monkeypatch.setattr(source, "MAX_VALUES", 200)
+    problems = problems_of(load_recipients, project)
+    assert len(problems) == 1
+    assert problems[0].startswith("recipients.yaml:")
+    assert problems[0].endswith(": more than 200 values; split the data, or keep long lists in a CSV file")
+
+    monkeypatch.setattr(source, "MAX_VALUES", 100_000)
+    monkeypatch.setattr(source, "MAX_ALIASES", 3)
+    append(project / "recipients.yaml", "shared: &shared [x]\nuses: [*shared, *shared, *shared, *shared]\n")
+    line = line_of(project / "recipients.yaml", "uses: ")
+    assert problems_of(load_recipients, project) == [
+        f"recipients.yaml:{line}: more than 3 aliases; write the values out"
+    ]
+
+
+def test_the_shipped_files_are_far_inside_the_limits(project_root: Path) -> None:
+    load_campaign(project_root)
+    load_letters(project_root)
+    load_recipients(project_root)
