@@ -161,3 +161,148 @@ def test_the_shipped_files_are_far_inside_the_limits(project_root: Path) -> None
     load_campaign(project_root)
     load_letters(project_root)
     load_recipients(project_root)
+
+
+# ---- 2. Files read through links must stay inside the project's folders -------------------------------
+
+SECRET = "keycities-secret-8d41c3"
+REPLACE = "replace the link with a copy of the file, inside the folder"
+
+
+def move_out(project: Path, relative: str, outside: Path, secret: str | None = None) -> Path:
+    """Move a project file out of the project (with a line holding the secret, in the file's own comment
+    syntax), and leave a link to it in its place; returns where it went."""
+    inside, moved = project / relative, outside / relative.replace("/", "-")
+    outside.mkdir(exist_ok=True)
+    moved.write_bytes(inside.read_bytes() + (secret.encode() if secret else b""))
+    inside.unlink()
+    inside.symlink_to(moved)
+    return moved
+
+
+def linked_out(project: Path, outside: Path, case: str) -> tuple[list[str], str]:
+    """Set up one link out of the project: the command that reads it, and the problem it must report."""
+    secret = {".yaml": f"# {SECRET}\n", ".csv": "", ".md": f"\n{SECRET}\n", ".css": f"/* {SECRET} */\n"}
+    letter, briefing = ["letters", "--recipient", "prime-minister"], ["briefings", "--city", "wakefield"]
+    if case == "recipients.csv":
+        (project / "recipients.csv").write_text(
+            f"id,office,role,address,checked\n{SECRET},Office,office,A street;AB1 2CD,2019-02-04\n"
+        )
+    if case in ("cities.yaml", "recipients.yaml", "recipients.csv"):
+        target = move_out(project, case, outside, secret[Path(case).suffix])
+        return letter, f"{case}: a link to {target}, which is outside the project folder; {REPLACE}"
+    if case in (LETTER, "cities/wakefield.md"):
+        target = move_out(project, case, outside, secret[".md"])
+        folder = case.split("/")[0]
+        return letter if folder == "letters" else briefing, (
+            f"{case}: a link to {target}, which is outside {folder}/; {REPLACE}"
+        )
+    if case in ("variant body", "template.css", "template.docx"):
+        name = {"variant body": "body.md", "template.css": "other.css", "template.docx": "other.docx"}[case]
+        folder = "letters" if case == "variant body" else "templates"
+        shipped = "letters/cities-in-action.md" if folder == "letters" else f"templates/{LAYOUT[name]}"
+        (project / folder / name).write_bytes((project / shipped).read_bytes())
+        target = move_out(project, f"{folder}/{name}", outside, secret.get(Path(name).suffix))
+        text = (project / LETTER).read_text(encoding="utf-8")
+        setting = (
+            f"variants:\n  - to: [prime-minister]\n    body: {name}\n"
+            if folder == "letters"
+            else f"template: {{{case.split('.')[1]}: {name}}}\n"
+        )
+        (project / LETTER).write_text(text.replace("signatory: chair\n", f"signatory: chair\n{setting}"))
+        line = line_of(project / LETTER, f": {name}")
+        path = "variants[0].body" if folder == "letters" else case
+        return letter, (
+            f"{LETTER}:{line}: {path}: {folder}/{name}: a link to {target}, which is outside {folder}/; "
+            f"{REPLACE}"
+        )
+    if case in ("group.logo", "group.signature"):
+        relative = "assets/key-cities-logo.png" if case == "group.logo" else "assets/signature.png"
+        target = move_out(project, relative, outside)
+        line = line_of(project / "cities.yaml", f"{case.split('.')[1]}: {relative}")
+        return letter, (
+            f"cities.yaml:{line}: {case}: {relative}: a link to {target}, which is outside the project "
+            f"folder; {REPLACE}"
+        )
+    if case == "member logo":
+        (project / "assets" / "wakefield.png").write_bytes((project / "assets/signature.png").read_bytes())
+        target = move_out(project, "assets/wakefield.png", outside)
+        text = (project / "cities/wakefield.md").read_text(encoding="utf-8")
+        (project / "cities/wakefield.md").write_text(
+            text.replace("sample: true\n", "sample: true\nlogo: assets/wakefield.png\n")
+        )
+        line = line_of(project / "cities/wakefield.md", "logo: assets/wakefield.png")
+        return briefing, (
+            f"cities/wakefield.md:{line}: logo: assets/wakefield.png: a link to {target}, which is outside "
+            f"the project folder; {REPLACE}"
+        )
+    (project / "templates/wakefield").mkdir()
+    name = case.split("/")[-1]
+    (project / "templates/wakefield" / name).write_bytes((project / "templates" / name).read_bytes())
+    target = move_out(project, f"templates/wakefield/{name}", outside, secret.get(Path(name).suffix))
+    return briefing, f"templates/wakefield/{name}: a link to {target}, which is outside templates/; {REPLACE}"
+
+
+LAYOUT = {"other.css": "print.css", "other.docx": "reference.docx"}
+LINKED_FILES = [
+    "cities.yaml",
+    "recipients.yaml",
+    "recipients.csv",
+    LETTER,
+    "variant body",
+    "template.css",
+    "template.docx",
+    "cities/wakefield.md",
+    "group.logo",
+    "group.signature",
+    "member logo",
+    "templates/wakefield/print.css",
+    "templates/wakefield/reference.docx",
+]
+
+
+@pytest.mark.parametrize("case", LINKED_FILES)
+def test_a_link_out_of_the_project_is_named_with_its_target_and_nothing_is_built(
+    project: Path, tmp_path: Path, case: str
+) -> None:
+    command, problem = linked_out(project, tmp_path / "outside", case)
+    result = invoke(*command, "--project", project, "--out", project / "out", "--jobs", "1")
+    assert_clean_failure(result, f"error: {problem}\n", "nothing was written")
+    assert SECRET not in result.stdout + result.stderr
+    assert not (project / "out").exists()
+
+
+def test_a_link_to_a_folder_out_of_the_project_is_named(project: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside-layouts"
+    outside.mkdir()
+    (outside / "print.css").write_text(f"/* {SECRET} */\n")
+    (project / "templates/wakefield").symlink_to(outside)
+    result = invoke("briefings", "--project", project, "--out", project / "out", "--city", "wakefield")
+    assert_clean_failure(
+        result, f"error: templates/wakefield: a link to {outside}, which is outside templates/; {REPLACE}\n"
+    )
+    assert not (project / "out").exists()
+
+
+def test_links_that_stay_inside_the_project_are_followed(project: Path) -> None:
+    (project / "assets" / "logo-link.png").symlink_to("key-cities-logo.png")
+    text = (project / "cities.yaml").read_text(encoding="utf-8")
+    (project / "cities.yaml").write_text(
+        text.replace("logo: assets/key-cities-logo.png", "logo: assets/logo-link.png")
+    )
+    (project / "letters" / "same.md").symlink_to("cities-in-action.md")
+    letters, _ = load_letters(project)
+    assert sorted(letters) == ["cities-in-action", "same"]
+    load_campaign(project)
+
+
+def test_a_recipients_list_named_on_the_command_line_may_be_anywhere(project: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "lists" / "mailing.csv"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text(
+        "id,office,role,address,checked\nsomeone,Office,office,A street;AB1 2CD,2019-02-04\n"
+    )
+    (tmp_path / "link.csv").symlink_to(elsewhere)
+    for named in (elsewhere, tmp_path / "link.csv"):
+        addressees, _ = load_recipients(project, only=named)
+        assert [addressee.record.id for addressee in addressees] == ["someone"]

@@ -10,7 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from keycities.source import Located, check_unique, raise_if_any, read_yaml, validate
+from keycities.errors import DataError
+from keycities.source import Located, check_unique, raise_if_any, read_yaml, resolve_inside, validate
 
 FIGURE_KEYS = (
     "population_mid2017",
@@ -236,7 +237,7 @@ class Campaign:
 
 def load_campaign(folder: Path, strict: bool = False) -> Campaign:
     """Read and validate `folder/cities.yaml`; DataError lists every problem found."""
-    located = read_yaml(folder / "cities.yaml")
+    located = read_yaml(folder / "cities.yaml", folder)
     model, errors, warnings = validate(CampaignFile, located)
     if isinstance(located.data, dict):
         errors += _cross_check(located)
@@ -345,10 +346,12 @@ def _cross_check(located: Located) -> list[str]:
 
 
 def png_problem(folder: Path, relative: str) -> str | None:
-    """What is wrong with an image a document will show, or None: it must be a PNG inside the project."""
-    path = (folder / relative).resolve()
-    if not path.is_relative_to(folder.resolve()):
-        return f"{relative} is outside the project folder; put the image inside it"
+    """What is wrong with an image a document will show, or None: it must be a PNG inside the project,
+    links followed."""
+    try:
+        path = resolve_inside(folder, folder / relative)
+    except DataError as error:
+        return error.problems[0]
     try:
         with open(path, "rb") as image:
             start = image.read(len(PNG_SIGNATURE))

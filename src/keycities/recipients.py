@@ -17,7 +17,7 @@ from pydantic import Field, field_validator
 
 from keycities.campaign import Model
 from keycities.errors import DataError
-from keycities.source import Located, label, raise_if_any, read_yaml, validate
+from keycities.source import Located, raise_if_any, read_text, read_yaml, validate
 
 Role = Literal[
     "prime-minister",
@@ -92,14 +92,15 @@ def load_recipients(
     errors: list[str] = []
     warnings: list[str] = []
     paths = [only] if only else [folder / "recipients.yaml", folder / "recipients.csv"]
+    root = None if only else folder  # a list named on the command line may be anywhere
     files = []
     for path in paths:
         try:
             if path.suffix.lower() == ".csv":
-                if path.exists() or only:
-                    files.append(read_csv(path))
+                if path.exists() or path.is_symlink() or only:
+                    files.append(read_csv(path, root))
             else:
-                files.append(read_yaml(path))
+                files.append(read_yaml(path, root))
         except DataError as error:
             errors += error.problems
     addressees: list[Addressee] = []
@@ -126,14 +127,10 @@ def load_recipients(
     return addressees, warnings
 
 
-def read_csv(file: Path) -> Located:
-    """A contact-system export as recipient records: one row each, `;` between address lines and tags."""
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataError([f"{file}: file not found; check the path"]) from None
-    except UnicodeDecodeError as error:
-        raise DataError([f"{label(file)}: not UTF-8 text ({error.reason}); export it as UTF-8 CSV"]) from None
+def read_csv(file: Path, root: Path | None = None) -> Located:
+    """A contact-system export as recipient records: one row each, `;` between address lines and tags.
+    With `root`, the file (links followed) must be inside that folder."""
+    text = read_text(file, root).removeprefix("\ufeff")  # the byte order mark spreadsheets write
     reader = csv.DictReader(io.StringIO(text))
     located = Located(file, {"recipients": []})
     for row in reader:

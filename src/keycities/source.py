@@ -83,7 +83,7 @@ def resolve_inside(root: Path, path: Path) -> Path:
         return resolved
     link, target = _first_link(path)
     shown = label_in(root, path)
-    where = f"{root.name}/" if root.name else str(root)
+    where = f"{root.name}/" if root.name in INPUT_FOLDERS else "the project folder"
     if link is None:
         raise DataError([f"{shown}: leads out of {where} (to {resolved}); keep the file inside {where}"])
     raise DataError(
