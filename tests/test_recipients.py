@@ -287,7 +287,7 @@ def test_csv_that_is_not_utf8_is_reported(tmp_path: Path) -> None:
     write_recipients(tmp_path, record(id="from-yaml"))
     write_csv(tmp_path, "x,Office,mp,Siân Gwenllian,Ms,,a;b,,2019-02-04,", encoding="latin-1")
     (found,) = problems(tmp_path)
-    assert found.startswith("recipients.csv: not UTF-8 text")
+    assert found.startswith("recipients.csv:2: not UTF-8 text")
 
 
 @pytest.mark.parametrize("bad", ["04/02/2019", "2019-02-31", "next tuesday"])

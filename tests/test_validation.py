@@ -481,7 +481,7 @@ def test_a_file_that_is_not_utf8(project_copy):
     project_copy.path.write_bytes(b"group: \xff\xfe\n")
     error = problems_of(project_copy)
     assert len(error.problems) == 1
-    assert error.problems[0].startswith("cities.yaml: not UTF-8 text (")
+    assert error.problems[0].startswith("cities.yaml:1: not UTF-8 text (")
     assert error.problems[0].endswith("); save it as UTF-8")
 
 
