@@ -8,6 +8,7 @@ Each test works on its own copy of the project and finds expected line numbers i
 
 from __future__ import annotations
 
+import csv
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -306,3 +307,78 @@ def test_a_recipients_list_named_on_the_command_line_may_be_anywhere(project: Pa
     for named in (elsewhere, tmp_path / "link.csv"):
         addressees, _ = load_recipients(project, only=named)
         assert [addressee.record.id for addressee in addressees] == ["someone"]
+
+
+# ---- 5. Files that are folders, too long or damaged; text that is not UTF-8 ---------------------------
+
+FOLDER_WHERE = "a folder where a file belongs; put the file there instead"
+
+
+@pytest.mark.parametrize(
+    "relative",
+    ["cities.yaml", "recipients.yaml", "recipients.csv", LETTER, "letters/extra.md", "cities/wakefield.md"],
+)
+def test_a_folder_where_a_file_belongs_is_named(project: Path, relative: str) -> None:
+    (project / relative).unlink(missing_ok=True)
+    (project / relative).mkdir()
+    result = invoke("check", "--project", project)
+    assert_clean_failure(result, f"error: {relative}: {FOLDER_WHERE}\n")
+
+
+CSV_HEADER = "id,office,role,address,checked\n"
+CSV_ROW = "row-{},Office,office,A street;AB1 2CD,2019-02-04\n"
+
+
+def test_a_csv_field_longer_than_the_csv_limit_is_named_on_its_row(project: Path) -> None:
+    long_field = "x" * (csv.field_size_limit() + 1)
+    (project / "recipients.csv").write_text(
+        CSV_HEADER + CSV_ROW.format(1) + f'row-2,"{long_field}",office,A street;AB1 2CD,2019-02-04\n'
+    )
+    assert problems_of(load_recipients, project) == [
+        f"recipients.csv:3: a field longer than {csv.field_size_limit():,} characters; check for a quote "
+        "that is never closed (the field runs on to the end of the file)"
+    ]
+
+
+def test_a_quote_never_closed_is_named_on_the_row_where_it_opens(project: Path) -> None:
+    rows = "".join(CSV_ROW.format(number) for number in range(4, 5_000))
+    (project / "recipients.csv").write_text(
+        CSV_HEADER + CSV_ROW.format(1) + '\nrow-2,"Office,office,A street,2019-02-04\n' + rows
+    )
+    (problem,) = problems_of(load_recipients, project)
+    assert problem.startswith("recipients.csv:4: a field longer than")
+
+
+@pytest.mark.parametrize("relative", [LETTER, "cities/wakefield.md", "recipients.csv"])
+def test_text_that_is_not_utf8_is_named_with_its_file_and_line(project: Path, relative: str) -> None:
+    if relative == "recipients.csv":
+        (project / relative).write_text(CSV_HEADER + CSV_ROW.format(1) + CSV_ROW.format(2))
+    lines = (project / relative).read_bytes().split(b"\n")
+    lines[2] = lines[2].replace(b"o", b"\xf4", 1)  # Latin-1 for ô
+    (project / relative).write_bytes(b"\n".join(lines))
+    result = invoke("check", "--project", project)
+    assert_clean_failure(
+        result, f"error: {relative}:3: not UTF-8 text (invalid continuation byte); save it as UTF-8\n"
+    )
+
+
+# ---- 6. A CSV column given twice ----------------------------------------------------------------------
+
+
+def test_a_csv_column_given_twice_is_named_with_both_positions(project: Path) -> None:
+    (project / "recipients.csv").write_text(
+        "id,office,role,name,address,checked,name\n"
+        "someone,Office,council-leader,Right Name,A street;AB1 2CD,2019-02-04,Wrong Name\n"
+    )
+    assert problems_of(load_recipients, project) == [
+        "recipients.csv:1: columns 4 and 7 are both 'name'; remove or rename one"
+    ]
+
+
+def test_csv_column_names_are_compared_without_their_spaces(project: Path) -> None:
+    (project / "recipients.csv").write_text(
+        "id, office ,role,address,checked,office\nsomeone,Office,office,A street;AB1 2CD,2019-02-04,Other\n"
+    )
+    assert problems_of(load_recipients, project) == [
+        "recipients.csv:1: columns 2 and 6 are both 'office'; remove or rename one"
+    ]

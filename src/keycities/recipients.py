@@ -131,27 +131,62 @@ def read_csv(file: Path, root: Path | None = None) -> Located:
     """A contact-system export as recipient records: one row each, `;` between address lines and tags.
     With `root`, the file (links followed) must be inside that folder."""
     text = read_text(file, root).removeprefix("\ufeff")  # the byte order mark spreadsheets write
-    reader = csv.DictReader(io.StringIO(text))
     located = Located(file, {"recipients": []})
-    for row in reader:
-        line = reader.line_num
-        record: dict[str, object] = {}
-        for key, value in row.items():
-            if key is None or value is None or value.strip() == "":
+    reader = csv.reader(io.StringIO(text))
+    next_line = 1  # where the next row starts: a quoted field may run over several lines
+    columns: list[str] | None = None
+    try:
+        for row in reader:
+            line, next_line = next_line, reader.line_num + 1
+            if not row:  # a blank line is no record
                 continue
-            key = key.strip()
-            if key in {"address", "tags"}:
-                record[key] = [part.strip() for part in value.split(CSV_LIST_SEPARATOR) if part.strip()]
-            elif key == "checked":
-                record[key] = _csv_date(value.strip())
-            elif key == "verify":
-                record[key] = value.strip().lower() in {"yes", "true", "1"}
+            if columns is None:
+                columns = _columns(row, located, line)
             else:
-                record[key] = value.strip()
-            located.lines[("recipients", len(located.data["recipients"]), key)] = line
-        located.lines[("recipients", len(located.data["recipients"]))] = line
-        located.data["recipients"].append(record)
+                _add_record(located, dict(zip(columns, row, strict=False)), line)
+    except csv.Error as error:
+        what = (
+            f"a field longer than {csv.field_size_limit():,} characters; check for a quote that is never "
+            "closed (the field runs on to the end of the file)"
+            if "field larger than field limit" in str(error)
+            else f"cannot be read as CSV ({error}); check the quoting"
+        )
+        raise DataError([f"{located.label}:{next_line}: {what}"]) from None
     return located
+
+
+def _columns(header: list[str], located: Located, line: int) -> list[str]:
+    """The column names; a name given twice is a problem (a record would keep only the last)."""
+    columns = [name.strip() for name in header]
+    first: dict[str, int] = {}
+    for position, name in enumerate(columns, start=1):
+        if name in first:
+            located.problems.append(
+                f"{located.label}:{line}: columns {first[name]} and {position} are both '{name}'; remove or "
+                "rename one"
+            )
+        elif name:
+            first[name] = position
+    return columns
+
+
+def _add_record(located: Located, row: dict[str, str], line: int) -> None:
+    index = len(located.data["recipients"])
+    record: dict[str, object] = {}
+    for key, value in row.items():
+        if value.strip() == "":
+            continue
+        if key in {"address", "tags"}:
+            record[key] = [part.strip() for part in value.split(CSV_LIST_SEPARATOR) if part.strip()]
+        elif key == "checked":
+            record[key] = _csv_date(value.strip())
+        elif key == "verify":
+            record[key] = value.strip().lower() in {"yes", "true", "1"}
+        else:
+            record[key] = value.strip()
+        located.lines[("recipients", index, key)] = line
+    located.lines[("recipients", index)] = line
+    located.data["recipients"].append(record)
 
 
 def _csv_date(text: str) -> date | str:
