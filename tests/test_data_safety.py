@@ -9,6 +9,8 @@ Each test works on its own copy of the project and finds expected line numbers i
 from __future__ import annotations
 
 import csv
+import io
+import json
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +25,7 @@ from keycities.campaign import load_campaign
 from keycities.errors import DataError
 from keycities.letters import load_letters
 from keycities.recipients import load_recipients
+from keycities.text_rules import text_problem
 
 LETTER = "letters/cities-in-action.md"
 
@@ -307,6 +310,121 @@ def test_a_recipients_list_named_on_the_command_line_may_be_anywhere(project: Pa
     for named in (elsewhere, tmp_path / "link.csv"):
         addressees, _ = load_recipients(project, only=named)
         assert [addressee.record.id for addressee in addressees] == ["someone"]
+
+
+# ---- 3. Text that becomes a header or an address line -------------------------------------------------
+
+HEADER_TRICKS = {
+    "line break": "Eve\nBcc: eve@evil.example",
+    "bidi override": "\u202eelgnaw.example@tnaw",
+    "encoded word": "=?utf-8?q?x=0D=0ABcc=3A_evil@example.org?=",
+}
+RECIPIENT_FIELDS = ("name", "office", "style", "post_nominals", "honorific", "salutation", "address", "email")
+RECORD = {
+    "id": "someone",
+    "office": "Member of Parliament for Wakefield",
+    "role": "mp",
+    "name": "Mary Creagh",
+    "honorific": "Ms",
+    "address": "House of Commons;London;SW1A 0AA",
+    "checked": "2019-02-04",
+}
+
+
+def record_with(field: str, text: str) -> tuple[dict[str, str], str]:
+    """The record with `text` in `field` (as the second address line for `address`), and its path."""
+    if field == "address":
+        return RECORD | {"address": f"House of Commons;{text};SW1A 0AA"}, "address[1]"
+    return RECORD | {field: text}, field
+
+
+@pytest.mark.parametrize("trick", sorted(HEADER_TRICKS))
+@pytest.mark.parametrize("field", RECIPIENT_FIELDS)
+def test_header_text_in_recipients_yaml_is_refused_on_its_line(project: Path, field: str, trick: str) -> None:
+    record, path = record_with(field, HEADER_TRICKS[trick])
+    lines = ["recipients:"]
+    for number, (key, value) in enumerate(record.items()):
+        prefix = "  - " if number == 0 else "    "
+        if key == "address":
+            lines += [f"{prefix}address:", *(f"      - {json.dumps(part)}" for part in value.split(";"))]
+        else:
+            lines.append(f"{prefix}{key}: {json.dumps(value) if key != 'checked' else value}")
+    (project / "recipients.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    line = 1 + next(n for n, text in enumerate(lines) if json.dumps(HEADER_TRICKS[trick]) in text)
+    assert problems_of(load_recipients, project) == [
+        f"recipients.yaml:{line}: recipients[0].{path}: {text_problem(HEADER_TRICKS[trick])}"
+    ]
+
+
+@pytest.mark.parametrize("trick", sorted(HEADER_TRICKS))
+@pytest.mark.parametrize("field", RECIPIENT_FIELDS)
+def test_header_text_in_recipients_csv_is_refused_on_its_row(project: Path, field: str, trick: str) -> None:
+    record, path = record_with(field, HEADER_TRICKS[trick])
+    rows = io.StringIO()
+    writer = csv.DictWriter(rows, fieldnames=list(RECORD) + [key for key in record if key not in RECORD])
+    writer.writeheader()
+    writer.writerow(RECORD | {"id": "first"})
+    writer.writerow(record)
+    (project / "recipients.csv").write_text(rows.getvalue(), encoding="utf-8")
+    assert problems_of(load_recipients, project) == [
+        f"recipients.csv:3: recipients[1].{path}: {text_problem(HEADER_TRICKS[trick])}"
+    ]
+
+
+LETTER_FIELDS = {
+    "subject": ('subject: "Key Cities: Cities in Action"\n', "subject: {}\n"),
+    "reference": ("signatory: chair\n", "signatory: chair\nreference: {}\n"),
+    "variants[0].subject": (
+        "signatory: chair\n",
+        "signatory: chair\nvariants:\n  - to: [chancellor]\n    subject: {}\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("trick", sorted(HEADER_TRICKS))
+@pytest.mark.parametrize("path", sorted(LETTER_FIELDS))
+def test_header_text_in_a_letter_is_refused_on_its_line(project: Path, path: str, trick: str) -> None:
+    old, new = LETTER_FIELDS[path]
+    text = (project / LETTER).read_text(encoding="utf-8")
+    written = json.dumps(HEADER_TRICKS[trick])
+    (project / LETTER).write_text(text.replace(old, new.format(written), 1), encoding="utf-8")
+    line = line_of(project / LETTER, written)
+    assert problems_of(load_letters, project) == [
+        f"{LETTER}:{line}: {path}: {text_problem(HEADER_TRICKS[trick])}"
+    ]
+
+
+@pytest.mark.parametrize("trick", sorted(HEADER_TRICKS))
+@pytest.mark.parametrize(
+    ("path", "old"), [("group.name", "Key Cities Group"), ("group.chair.name", "Peter Box")]
+)
+def test_header_text_in_cities_yaml_is_refused_on_its_line(
+    project: Path, path: str, old: str, trick: str
+) -> None:
+    written = json.dumps(HEADER_TRICKS[trick])
+    text = (project / "cities.yaml").read_text(encoding="utf-8")
+    (project / "cities.yaml").write_text(text.replace(f"name: {old}\n", f"name: {written}\n", 1))
+    line = line_of(project / "cities.yaml", written)
+    assert problems_of(load_campaign, project) == [
+        f"cities.yaml:{line}: {path}: {text_problem(HEADER_TRICKS[trick])}"
+    ]
+
+
+def test_a_list_to_mail_with_a_header_in_a_name_builds_nothing(project: Path, tmp_path: Path) -> None:
+    listed = tmp_path / "list.csv"
+    listed.write_text(
+        'id,office,role,name,address,email,checked\ncrlf-name,Office G,council-leader,"Eve\r\n'
+        'Bcc: eve@evil.example",Town Hall;SA1 1SA,eve@example.org,2019-02-01\n',
+        encoding="utf-8",
+    )
+    result = invoke("letters", "--project", project, "--recipients", listed, "--out", project / "out")
+    assert_clean_failure(
+        result,
+        "error: list.csv:2: recipients[0].name: a line break or control character (U+000A) in "
+        "'Eve\\nBcc: eve@evil.example'; write it on one line without it\n",
+        "nothing was written",
+    )
+    assert not (project / "out").exists()
 
 
 # ---- 5. Files that are folders, too long or damaged; text that is not UTF-8 ---------------------------

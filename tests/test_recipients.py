@@ -296,7 +296,7 @@ def test_csv_bad_date_is_reported_with_its_line(tmp_path: Path, bad: str) -> Non
     write_csv(
         tmp_path,
         "good,Office,mp,A Person,Mr,,a;SW1A 0AA,,2019-02-04,",
-        '"multi-line",Office,mp,B Person,Ms,,"House of Commons\nLondon;SW1A 0AA",,2019-02-04,',
+        '"multi-line",Office,mp,B Person,Ms,,House of Commons;SW1A 0AA,"local;\nwales",2019-02-04,',
         f"bad,Office,mp,C Person,Dr,,a;SW1A 0AA,,{bad},",
     )
     assert problems(tmp_path) == [

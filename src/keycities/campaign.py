@@ -6,12 +6,13 @@ import math
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from keycities.errors import DataError
 from keycities.source import Located, check_unique, raise_if_any, read_yaml, resolve_inside, validate
+from keycities.text_rules import text_problem
 
 FIGURE_KEYS = (
     "population_mid2017",
@@ -44,6 +45,17 @@ CLAIMABLE_FIGURES = (
 CLAIM_COMPARATORS = {"group.gva_ratio_to_scotland": "scotland"}  # figures that need a comparator
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ONS_CODE = re.compile(r"^[EWSN]\d{8}$")
+
+
+def _one_line(text: str) -> str:
+    if problem := text_problem(text):
+        raise ValueError(problem)
+    return text
+
+
+# Text that becomes a mail header or a line of an address block (a name, a subject, an address line):
+# refused when loaded, with its file and line, rather than when a letter is mailed.
+HeaderText = Annotated[str, AfterValidator(_one_line)]
 
 
 class Model(BaseModel):
@@ -143,7 +155,7 @@ class Comparator(Model):
 
 
 class Person(Model):
-    name: str
+    name: HeaderText
     title: str | None = None  # "Councillor"
     honours: str | None = None  # "CBE"
     role: str
@@ -159,7 +171,7 @@ class Contact(Model):
 
 
 class Group(Model):
-    name: str
+    name: HeaderText
     description: str
     chair: Person
     contact: Contact

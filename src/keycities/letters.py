@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from keycities.campaign import Model
+from keycities.campaign import HeaderText, Model
 from keycities.errors import DataError
 from keycities.recipients import Addressee
 from keycities.source import Located, parse_yaml, raise_if_any, read_text, resolve_inside, validate
@@ -31,17 +31,17 @@ class Variant(Model):
     """Different wording for some recipients: the first variant whose `to` matches applies."""
 
     to: list[str] = Field(min_length=1)
-    subject: str | None = None
+    subject: HeaderText | None = None
     body: str | None = None  # another Markdown file in letters/, used instead of this letter's body
 
 
 class FrontMatter(Model):
-    subject: str
+    subject: HeaderText
     date: date
     to: list[str] = Field(min_length=1)
     signatory: Literal["chair"] = "chair"
     language: Literal["en-GB", "cy"] = "en-GB"
-    reference: str | None = None  # "Our ref"
+    reference: HeaderText | None = None  # "Our ref"
     postscript: str | None = None  # a line under the signature, Jinja placeholders allowed
     template: Layout = Field(default_factory=Layout)
     variants: list[Variant] = Field(default_factory=list)

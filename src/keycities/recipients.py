@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from keycities.campaign import Model
+from keycities.campaign import HeaderText, Model
 from keycities.errors import DataError
 from keycities.source import Located, raise_if_any, read_text, read_yaml, validate
 
@@ -45,15 +45,15 @@ CSV_LIST_SEPARATOR = ";"  # address lines and tags inside one CSV cell
 
 class Recipient(Model):
     id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
-    office: str
+    office: HeaderText
     role: Role
-    name: str | None = None  # the holder; None writes to the office ("Dear Sir or Madam" for "office")
-    honorific: str | None = None  # Mr, Ms, Dr: for an MP's salutation
-    style: str | None = None  # "The Rt Hon"
-    post_nominals: str | None = None  # "MP"
-    salutation: str | None = None  # derived from the role when not given
-    address: list[str] = Field(min_length=1)
-    email: str | None = None
+    name: HeaderText | None = None  # the holder; None writes to the office ("Dear Sir or Madam" for "office")
+    honorific: HeaderText | None = None  # Mr, Ms, Dr: for an MP's salutation
+    style: HeaderText | None = None  # "The Rt Hon"
+    post_nominals: HeaderText | None = None  # "MP"
+    salutation: HeaderText | None = None  # derived from the role when not given
+    address: list[HeaderText] = Field(min_length=1)
+    email: HeaderText | None = None
     nation: Literal["England", "Wales", "Scotland", "Northern Ireland", "United Kingdom"] = "United Kingdom"
     language: Literal["en-GB", "cy"] = "en-GB"
     tags: list[str] = Field(default_factory=list)
