@@ -12,6 +12,8 @@ import csv
 import io
 import json
 import signal
+import struct
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -443,6 +445,18 @@ def test_a_folder_where_a_file_belongs_is_named(project: Path, relative: str) ->
     assert_clean_failure(result, f"error: {relative}: {FOLDER_WHERE}\n")
 
 
+def test_a_folder_where_an_image_belongs_is_named(project: Path) -> None:
+    (project / "assets/signature.png").unlink()
+    (project / "assets/signature.png").mkdir()
+    line = line_of(project / "cities.yaml", "signature: assets/signature.png")
+    result = invoke("check", "--project", project)
+    assert_clean_failure(
+        result,
+        f"error: cities.yaml:{line}: group.signature: assets/signature.png is a folder where a PNG image "
+        "belongs; name the image's file\n",
+    )
+
+
 CSV_HEADER = "id,office,role,address,checked\n"
 CSV_ROW = "row-{},Office,office,A street;AB1 2CD,2019-02-04\n"
 
@@ -465,6 +479,55 @@ def test_a_quote_never_closed_is_named_on_the_row_where_it_opens(project: Path) 
     )
     (problem,) = problems_of(load_recipients, project)
     assert problem.startswith("recipients.csv:4: a field longer than")
+
+
+def png_chunks(data: bytes) -> Iterator[tuple[int, bytes, bytes]]:
+    """Each chunk of a PNG: where it starts, its type and its data."""
+    position = 8
+    while position < len(data):
+        (length,) = struct.unpack(">I", data[position : position + 4])
+        yield position, data[position + 4 : position + 8], data[position + 8 : position + 8 + length]
+        position += 12 + length
+
+
+def damaged(png: bytes, how: str) -> bytes:
+    """The PNG damaged in one way, its first 8 bytes (the signature) kept."""
+    if how == "garbage":
+        return png[:8] + b"not the chunks of an image" * 4
+    if how == "cut short":
+        return png[: len(png) // 2]
+    position, kind, data = next(chunk for chunk in png_chunks(png) if chunk[1] == b"IDAT")
+    broken = data[:2] + bytes(len(data) - 6) + data[-4:]  # the compressed pixels zeroed
+    if how == "bad checksum":
+        return png[: position + 8] + broken + png[position + 8 + len(data) :]
+    checksum = struct.pack(">I", zlib.crc32(kind + broken))  # a right checksum over broken pixels
+    return png[: position + 8] + broken + checksum + png[position + 12 + len(data) :]
+
+
+@pytest.mark.parametrize("how", ["garbage", "cut short", "bad checksum", "broken pixels"])
+def test_a_damaged_png_is_named_where_the_data_names_it(project: Path, how: str) -> None:
+    logo = project / "assets/key-cities-logo.png"
+    logo.write_bytes(damaged(logo.read_bytes(), how))
+    line = line_of(project / "cities.yaml", "logo: assets/key-cities-logo.png")
+    result = invoke("check", "--project", project)
+    stderr = assert_clean_failure(
+        result, f"error: cities.yaml:{line}: group.logo: assets/key-cities-logo.png is a damaged PNG image ("
+    )
+    assert "); export it again as PNG\n" in stderr
+
+
+def test_a_damaged_png_in_a_members_own_content_is_named(project: Path) -> None:
+    png = (project / "assets/signature.png").read_bytes()
+    (project / "assets/wakefield.png").write_bytes(damaged(png, "broken pixels"))
+    text = (project / "cities/wakefield.md").read_text(encoding="utf-8")
+    (project / "cities/wakefield.md").write_text(
+        text.replace("sample: true\n", "sample: true\nlogo: assets/wakefield.png\n")
+    )
+    line = line_of(project / "cities/wakefield.md", "logo: assets/wakefield.png")
+    result = invoke("check", "--project", project)
+    assert_clean_failure(
+        result, f"error: cities/wakefield.md:{line}: logo: assets/wakefield.png is a damaged PNG"
+    )
 
 
 @pytest.mark.parametrize("relative", [LETTER, "cities/wakefield.md", "recipients.csv"])

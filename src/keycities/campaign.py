@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 import re
+import struct
+import warnings
+import zlib
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -369,13 +372,43 @@ def png_problem(folder: Path, relative: str) -> str | None:
             start = image.read(len(PNG_SIGNATURE))
     except FileNotFoundError:
         return f"no such file {relative}; give a PNG in the project folder"
+    except IsADirectoryError:
+        return f"{relative} is a folder where a PNG image belongs; name the image's file"
     except OSError as error:
         return f"cannot read {relative} ({error.strerror}); check the path"
-    return (
-        None
-        if start == PNG_SIGNATURE
-        else f"{relative} is not a PNG image; save it as PNG (Word cannot show SVG)"
-    )
+    if start != PNG_SIGNATURE:
+        return f"{relative} is not a PNG image; save it as PNG (Word cannot show SVG)"
+    return _damaged(path, relative)
+
+
+def _damaged(path: Path, relative: str) -> str | None:
+    """What is wrong inside a file that starts as a PNG, or None: the renderers decode it only when a
+    document is built, and fail there with a traceback, so it is decoded here, whole."""
+    from PIL import Image, ImageFile  # imported here: only a check that loads images needs it
+
+    # WeasyPrint, once imported, lets Pillow pass over a cut-short image: not while checking one.
+    tolerant, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)  # a huge image, not a logo
+            with Image.open(path) as image:
+                image.verify()  # every chunk and its checksum
+            with Image.open(path) as image:  # verify leaves the image unusable: open it again
+                image.load()  # the pixels themselves
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        struct.error,
+        zlib.error,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as error:
+        return f"{relative} is a damaged PNG image ({error}); export it again as PNG"
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
+    return None
 
 
 def _mapping(data: Any, key: str) -> dict[str, Any]:
