@@ -563,3 +563,129 @@ def test_csv_column_names_are_compared_without_their_spaces(project: Path) -> No
     assert problems_of(load_recipients, project) == [
         "recipients.csv:1: columns 2 and 6 are both 'office'; remove or rename one"
     ]
+
+
+# ---- 4. Numbers that overflow, and numbers far outside any UK area's ----------------------------------
+
+
+def edit_member(project: Path, slug: str, old: str, new: str) -> int:
+    """Replace `old` in a member's block of cities.yaml; returns the line it is on."""
+    path = project / "cities.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index(f"slug: {slug}\n")
+    position = text.index(old, start)
+    path.write_text(text[:position] + new + text[position + len(old) :], encoding="utf-8")
+    return text.count("\n", 0, position) + 1
+
+
+def test_a_sum_too_large_to_compute_names_the_figure_and_its_inputs_and_builds_nothing(project: Path) -> None:
+    first = edit_member(project, "blackpool", "population_mid2017: 139870", "population_mid2017: 1.0e+308")
+    second = edit_member(project, "bradford", "population_mid2017: 534800", "population_mid2017: 1.0e+308")
+    result = invoke(
+        "letters", "--project", project, "--out", project / "out", "--recipient", "prime-minister"
+    )
+    stderr = assert_clean_failure(
+        result,
+        f"error: cities.yaml:{first}: group.population (Combined population, mid-2017) is too large to "
+        f"compute, from members[0].figures.population_mid2017 = 1e+308 (line {first}), "
+        f"members[2].figures.population_mid2017 = 1e+308 (line {second}), ",
+        # 28 populations in all: a combined authority's councils count one by one
+        " and 25 more; check these values and their units\n",
+        "1 problem found; nothing was written",
+    )
+    for line, index in ((first, 0), (second, 2)):
+        assert (
+            f"warning: cities.yaml:{line}: members[{index}].figures.population_mid2017: 1e+308 is more than "
+            "100 million people, far beyond any UK area; check the value and its unit\n"
+        ) in stderr
+    assert "£inf" not in result.stdout + stderr
+    assert not (project / "out").exists()
+
+
+def test_a_product_too_large_to_compute_is_named_once_not_with_every_figure_from_it(project: Path) -> None:
+    line = edit_member(project, "blackpool", "gva_2017_gbp_m: 2672\n", "gva_2017_gbp_m: 1.0e+303\n")
+    result = invoke("check", "--project", project)
+    stderr = assert_clean_failure(result, "1 problem found")
+    assert [text for text in stderr.splitlines() if text.startswith("error: ")] == [
+        f"error: cities.yaml:{line}: member.blackpool.gva (GVA, 2017, Blackpool) is too large to compute, "
+        f"from members[0].figures.gva_2017_gbp_m = 1e+303 (line {line}); check these values and their units"
+    ]
+
+
+def test_a_claims_rounding_too_fine_to_compare_is_named(project: Path) -> None:
+    text = (project / "cities.yaml").read_text(encoding="utf-8")
+    (project / "cities.yaml").write_text(text.replace("rounding: 100000000\n", "rounding: 1.0e-300\n", 1))
+    line = line_of(project / "cities.yaml", "rounding: 1.0e-300")
+    assert_clean_failure(
+        invoke("check", "--project", project),
+        f"error: cities.yaml:{line}: claims[0].rounding: 1e-300 is too fine to round group.gva (1.37228e+11) "
+        "to; give what the published value was rounded to\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "what"),
+    [
+        (
+            "published: 130500000000",
+            "published: .inf",
+            "claims[0].published: must be a finite number, got inf",
+        ),
+        ("rounding: 100000000", "rounding: .nan", "claims[0].rounding: must be a finite number, got nan"),
+        (
+            "target_year: 2029",
+            f"target_year: {10**400}",
+            f"projection.target_year: must be less than 10000, got {10**400}",
+        ),
+    ],
+    ids=["published infinite", "rounding not a number", "target year of 401 digits"],
+)
+def test_numbers_no_figure_can_use_are_refused_on_their_line(
+    project: Path, old: str, new: str, what: str
+) -> None:
+    text = (project / "cities.yaml").read_text(encoding="utf-8")
+    (project / "cities.yaml").write_text(text.replace(old, new, 1))
+    line = line_of(project / "cities.yaml", new)
+    assert_clean_failure(invoke("check", "--project", project), f"error: cities.yaml:{line}: {what}\n")
+
+
+PLAUSIBLE = [
+    # (figure key, Blackpool's value as shipped, the highest plausible value, the warning's words)
+    ("population_mid2017", "139870", "100000000", "100 million people"),
+    ("gva_2017_gbp_m", "2672", "5000000", "£5 trillion (5,000,000 in £ million)"),
+    ("gva_per_hour_2017_gbp", "25.6", "1000", "£1,000 an hour"),
+    ("gva_per_hour_index_2017_uk100", "74.7", "1000", "ten times the UK's (1,000)"),
+    ("gva_per_filled_job_2017_gbp", "38622.9", "10000000", "£10 million a job"),
+    ("filled_jobs_2017", "63340", "100000000", "100 million jobs"),
+    ("hours_worked_per_week_2017", "1901649", "5000000000", "5 billion hours a week"),
+]
+
+
+@pytest.mark.parametrize(
+    ("key", "shipped", "highest", "words"), PLAUSIBLE, ids=[case[0] for case in PLAUSIBLE]
+)
+def test_a_value_far_beyond_any_uk_areas_is_a_warning_on_its_line(
+    project: Path, key: str, shipped: str, highest: str, words: str
+) -> None:
+    line = edit_member(project, "blackpool", f"{key}: {shipped}\n", f"{key}: {highest}\n")
+    assert load_campaign(project).warnings == []
+    edit_member(project, "blackpool", f"{key}: {highest}\n", f"{key}: {int(highest) + 1}\n")
+    shown = f"{int(highest) + 1:,}"
+    assert load_campaign(project).warnings == [
+        f"cities.yaml:{line}: members[0].figures.{key}: {shown} is more than {words}, far beyond any UK "
+        "area; check the value and its unit"
+    ]
+    with pytest.raises(DataError, match=r"\[an error under --strict\]"):
+        load_campaign(project, strict=True)
+
+
+def test_a_projection_beyond_2100_is_a_warning(project: Path) -> None:
+    text = (project / "cities.yaml").read_text(encoding="utf-8")
+    (project / "cities.yaml").write_text(text.replace("target_year: 2029", "target_year: 2100"))
+    assert load_campaign(project).warnings == []
+    (project / "cities.yaml").write_text(text.replace("target_year: 2029", "target_year: 2101"))
+    line = line_of(project / "cities.yaml", "target_year: 2101")
+    assert load_campaign(project).warnings == [
+        f"cities.yaml:{line}: projection.target_year: 2101 is after 2100, further ahead than any "
+        "projection of these figures can reach; check the year"
+    ]

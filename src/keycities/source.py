@@ -372,6 +372,11 @@ def _describe(located: Located, problem: Any) -> str:
             f"more than {context.get('gt')}" if kind == "greater_than" else f"at least {context.get('ge')}"
         )
         what = f"must be {bound}, got {_shown(value)}"
+    elif kind in {"less_than", "less_than_equal"}:
+        bound = f"less than {context.get('lt')}" if kind == "less_than" else f"at most {context.get('le')}"
+        what = f"must be {bound}, got {_shown(value)}"
+    elif kind == "finite_number":
+        what = f"must be a finite number, got {_shown(value)}"
     elif kind in {"string_type", "string_too_short"}:
         what = f"expected text, got {_shown(value)}"
     elif kind == "literal_error":
