@@ -290,6 +290,22 @@ def test_a_link_to_a_folder_out_of_the_project_is_named(project: Path, tmp_path:
     assert not (project / "out").exists()
 
 
+@pytest.mark.parametrize("case", ["letters/loop.md", "group.logo"])
+def test_a_link_that_leads_back_to_itself_is_named(project: Path, case: str) -> None:
+    if case == "group.logo":
+        (project / "assets/key-cities-logo.png").unlink()
+        (project / "assets/key-cities-logo.png").symlink_to("key-cities-logo.png")
+        line = line_of(project / "cities.yaml", "logo: assets/key-cities-logo.png")
+        problem = f"cities.yaml:{line}: group.logo: assets/key-cities-logo.png"
+    else:
+        (project / case).symlink_to("loop.md")
+        problem = case
+    result = invoke("check", "--project", project)
+    assert_clean_failure(
+        result, f"error: {problem}: a link that leads back to itself; replace it with the file\n"
+    )
+
+
 def test_links_that_stay_inside_the_project_are_followed(project: Path) -> None:
     (project / "assets" / "logo-link.png").symlink_to("key-cities-logo.png")
     text = (project / "cities.yaml").read_text(encoding="utf-8")

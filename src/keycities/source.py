@@ -78,7 +78,12 @@ def read_yaml(file: Path, root: Path | None = None) -> Located:
 def resolve_inside(root: Path, path: Path) -> Path:
     """`path` with its links followed, when it stays inside `root`; else a DataError naming the link and
     where it points. Every file the tool reads from a project's input folders goes through here."""
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (RuntimeError, OSError):  # links that lead round in a circle (Python 3.11 raises RuntimeError)
+        raise DataError(
+            [f"{label_in(root, path)}: a link that leads back to itself; replace it with the file"]
+        ) from None
     if resolved.is_relative_to(root.resolve()):
         return resolved
     link, target = _first_link(path)
