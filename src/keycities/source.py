@@ -216,6 +216,7 @@ class _BoundedLoader(yaml.SafeLoader):
         return f"nested more than {MAX_DEPTH} levels deep{through}; close the brackets or flatten it"
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        """The next node, counted with its aliases expanded; a _TooLarge past a limit."""
         event: yaml.NodeEvent = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in the stubs
         line = event.start_mark.line if event.start_mark else 0
         if isinstance(event, yaml.AliasEvent):
