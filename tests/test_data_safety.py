@@ -62,6 +62,7 @@ def problems_of(load: Callable[[Path], object], project: Path) -> list[str]:
 
 
 def append(path: Path, text: str) -> None:
+    """Add text at the end of a file."""
     path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
 
