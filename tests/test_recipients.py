@@ -287,7 +287,7 @@ def test_csv_that_is_not_utf8_is_reported(tmp_path: Path) -> None:
     write_recipients(tmp_path, record(id="from-yaml"))
     write_csv(tmp_path, "x,Office,mp,Siân Gwenllian,Ms,,a;b,,2019-02-04,", encoding="latin-1")
     (found,) = problems(tmp_path)
-    assert found.startswith("recipients.csv: not UTF-8 text")
+    assert found.startswith("recipients.csv:2: not UTF-8 text")
 
 
 @pytest.mark.parametrize("bad", ["04/02/2019", "2019-02-31", "next tuesday"])
@@ -296,7 +296,7 @@ def test_csv_bad_date_is_reported_with_its_line(tmp_path: Path, bad: str) -> Non
     write_csv(
         tmp_path,
         "good,Office,mp,A Person,Mr,,a;SW1A 0AA,,2019-02-04,",
-        '"multi-line",Office,mp,B Person,Ms,,"House of Commons\nLondon;SW1A 0AA",,2019-02-04,',
+        '"multi-line",Office,mp,B Person,Ms,,House of Commons;SW1A 0AA,"local;\nwales",2019-02-04,',
         f"bad,Office,mp,C Person,Dr,,a;SW1A 0AA,,{bad},",
     )
     assert problems(tmp_path) == [

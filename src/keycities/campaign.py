@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import math
 import re
+import struct
+import warnings
+import zlib
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from keycities.source import Located, check_unique, raise_if_any, read_yaml, validate
+from keycities.errors import DataError
+from keycities.source import Located, check_unique, raise_if_any, read_yaml, resolve_inside, validate
+from keycities.text_rules import text_problem
 
 FIGURE_KEYS = (
     "population_mid2017",
@@ -42,7 +47,32 @@ CLAIMABLE_FIGURES = (
 )
 CLAIM_COMPARATORS = {"group.gva_ratio_to_scotland": "scotland"}  # figures that need a comparator
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Far beyond any UK area (the UK itself, 2017: 66 million people, GVA £1.8 trillion, about £35 of GVA per
+# hour and £55,000 per filled job, 33 million filled jobs, about a billion hours worked a week): a value
+# past one is most likely a slip of units or digits. A warning, since it may be right; --strict refuses it.
+PLAUSIBLE_MAXIMUM = {
+    "population_mid2017": (100_000_000, "100 million people"),
+    "gva_2017_gbp_m": (5_000_000, "£5 trillion (5,000,000 in £ million)"),
+    "gva_2017_gbp_m_2022_release": (5_000_000, "£5 trillion (5,000,000 in £ million)"),
+    "gva_per_hour_2017_gbp": (1_000, "£1,000 an hour"),
+    "gva_per_hour_index_2017_uk100": (1_000, "ten times the UK's (1,000)"),
+    "gva_per_filled_job_2017_gbp": (10_000_000, "£10 million a job"),
+    "filled_jobs_2017": (100_000_000, "100 million jobs"),
+    "hours_worked_per_week_2017": (5_000_000_000, "5 billion hours a week"),
+}
+LATEST_TARGET_YEAR = 2100  # a projection further ahead is a slip of the year
 ONS_CODE = re.compile(r"^[EWSN]\d{8}$")
+
+
+def _one_line(text: str) -> str:
+    if problem := text_problem(text):
+        raise ValueError(problem)
+    return text
+
+
+# Text that becomes a mail header or a line of an address block (a name, a subject, an address line):
+# refused when loaded, with its file and line, rather than when a letter is mailed.
+HeaderText = Annotated[str, AfterValidator(_one_line)]
 
 
 class Model(BaseModel):
@@ -142,7 +172,7 @@ class Comparator(Model):
 
 
 class Person(Model):
-    name: str
+    name: HeaderText
     title: str | None = None  # "Councillor"
     honours: str | None = None  # "CBE"
     role: str
@@ -158,7 +188,7 @@ class Contact(Model):
 
 
 class Group(Model):
-    name: str
+    name: HeaderText
     description: str
     chair: Person
     contact: Contact
@@ -180,8 +210,8 @@ class Claim(Model):
     text: str  # as the group wrote it
     figure: str  # the computed figure it is compared with
     source: str
-    published: float | None = Field(default=None, gt=0)  # the value it states, in the figure's unit
-    rounding: float | None = Field(default=None, gt=0)  # what the published value was rounded to
+    published: float | None = Field(default=None, gt=0, allow_inf_nan=False)  # in the figure's unit
+    rounding: float | None = Field(default=None, gt=0, allow_inf_nan=False)  # what `published` was rounded to
     # for a comparison: the [lowest, highest] value for which it holds
     holds_between: list[float] | None = Field(default=None, min_length=2, max_length=2)
 
@@ -191,8 +221,9 @@ class Projection(Model):
     # Per filled job, since the gap is multiplied by filled jobs: a per-hour gap would need hours instead.
     measure: Literal["gva_per_filled_job_2017_gbp"]
     jobs: Literal["filled_jobs_2017"]
-    base_year: int = Field(gt=1990)
-    target_year: int = Field(gt=1990)
+    # A year of four digits: the years between them multiply every yearly addition.
+    base_year: int = Field(gt=1990, lt=10_000)
+    target_year: int = Field(gt=1990, lt=10_000)
 
 
 class Briefing(Model):
@@ -236,10 +267,11 @@ class Campaign:
 
 def load_campaign(folder: Path, strict: bool = False) -> Campaign:
     """Read and validate `folder/cities.yaml`; DataError lists every problem found."""
-    located = read_yaml(folder / "cities.yaml")
+    located = read_yaml(folder / "cities.yaml", folder)
     model, errors, warnings = validate(CampaignFile, located)
     if isinstance(located.data, dict):
         errors += _cross_check(located)
+        warnings += _implausible(located)
     if model is not None:
         errors += [
             f"{located.where(('group', key))}: {problem}"
@@ -271,16 +303,8 @@ def _cross_check(located: Located) -> list[str]:
             )
         elif isinstance(source, str) and source not in sources:  # anything else is the schema's to report
             problems.append(_unknown_source(located, ("figure_sources", key), source, sources))
-    holders: list[tuple[str | int, ...]] = []
-    for index, member in members:
-        holders.append(("members", index, "figures"))
-        holders += [
-            ("members", index, "constituents", number, "figures")
-            for number, _ in _items(member, "constituents")
-        ]
-    holders += [("comparators", index, "figures") for index, _ in _items(data, "comparators")]
     unsourced: dict[str, list[tuple[str | int, ...]]] = {}
-    for path in holders:
+    for path in _figure_holders(data):
         for key, value in _mapping_at(data, path).items():
             figure = value if isinstance(value, dict) else {"value": value}
             if figure.get("value") is None or key not in FIGURE_KEYS:
@@ -344,23 +368,97 @@ def _cross_check(located: Located) -> list[str]:
     return problems
 
 
+def _figure_holders(data: Any) -> list[tuple[str | int, ...]]:
+    """The path of every `figures:` mapping: each member's, each council's of a combined authority, each
+    comparator's."""
+    holders: list[tuple[str | int, ...]] = []
+    for index, member in _items(data, "members"):
+        holders.append(("members", index, "figures"))
+        holders += [
+            ("members", index, "constituents", number, "figures")
+            for number, _ in _items(member, "constituents")
+        ]
+    return holders + [("comparators", index, "figures") for index, _ in _items(data, "comparators")]
+
+
+def _implausible(located: Located) -> list[str]:
+    """A warning for each value far beyond any UK area's, and for a projection beyond LATEST_TARGET_YEAR."""
+    warnings = []
+    for path in _figure_holders(located.data):
+        for key, value in _mapping_at(located.data, path).items():
+            written = value.get("value") if isinstance(value, dict) else value
+            limit = PLAUSIBLE_MAXIMUM.get(str(key))
+            if not limit or isinstance(written, bool) or not isinstance(written, int | float):
+                continue  # not a number: the schema's to report
+            try:
+                number = float(written)
+            except OverflowError:  # a whole number longer than any figure: the schema refuses it
+                continue
+            if number <= limit[0]:
+                continue
+            shown = f"{number:,.2f}".rstrip("0").rstrip(".") if number < 1e15 else f"{number:g}"
+            warnings.append(
+                f"{located.where((*path, key))}: {shown} is more than {limit[1]}, far beyond any UK area; "
+                "check the value and its unit"
+            )
+    target = _mapping(located.data, "projection").get("target_year")
+    if isinstance(target, int) and LATEST_TARGET_YEAR < target < 10_000:  # a later one is an error
+        warnings.append(
+            f"{located.where(('projection', 'target_year'))}: {target} is after {LATEST_TARGET_YEAR}, "
+            "further ahead than any projection of these figures can reach; check the year"
+        )
+    return warnings
+
+
 def png_problem(folder: Path, relative: str) -> str | None:
-    """What is wrong with an image a document will show, or None: it must be a PNG inside the project."""
-    path = (folder / relative).resolve()
-    if not path.is_relative_to(folder.resolve()):
-        return f"{relative} is outside the project folder; put the image inside it"
+    """What is wrong with an image a document will show, or None: it must be a PNG inside the project,
+    links followed."""
+    try:
+        path = resolve_inside(folder, folder / relative)
+    except DataError as error:
+        return error.problems[0]
     try:
         with open(path, "rb") as image:
             start = image.read(len(PNG_SIGNATURE))
     except FileNotFoundError:
         return f"no such file {relative}; give a PNG in the project folder"
+    except IsADirectoryError:
+        return f"{relative} is a folder where a PNG image belongs; name the image's file"
     except OSError as error:
         return f"cannot read {relative} ({error.strerror}); check the path"
-    return (
-        None
-        if start == PNG_SIGNATURE
-        else f"{relative} is not a PNG image; save it as PNG (Word cannot show SVG)"
-    )
+    if start != PNG_SIGNATURE:
+        return f"{relative} is not a PNG image; save it as PNG (Word cannot show SVG)"
+    return _damaged(path, relative)
+
+
+def _damaged(path: Path, relative: str) -> str | None:
+    """What is wrong inside a file that starts as a PNG, or None: the renderers decode it only when a
+    document is built, and fail there with a traceback, so it is decoded here, whole."""
+    from PIL import Image, ImageFile  # imported here: only a check that loads images needs it
+
+    # WeasyPrint, once imported, lets Pillow pass over a cut-short image: not while checking one.
+    tolerant, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)  # a huge image, not a logo
+            with Image.open(path) as image:
+                image.verify()  # every chunk and its checksum
+            with Image.open(path) as image:  # verify leaves the image unusable: open it again
+                image.load()  # the pixels themselves
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        struct.error,
+        zlib.error,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as error:
+        return f"{relative} is a damaged PNG image ({error}); export it again as PNG"
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
+    return None
 
 
 def _mapping(data: Any, key: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Literal
 
 from keycities.campaign import FIGURE_KEYS
 from keycities.errors import FigureError
+from keycities.source import PathKey
 
 Unit = Literal["gbp", "persons", "jobs", "hours", "index", "ratio", "rank", "count", "years"]
 
@@ -82,6 +83,8 @@ class Figure:
     method: str
     coverage: Coverage | None = None
     why_missing: str | None = None
+    # Where in cities.yaml the values it is computed from are: named when it cannot be computed.
+    inputs: tuple[PathKey, ...] = ()
 
     @property
     def missing(self) -> bool:

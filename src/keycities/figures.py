@@ -7,11 +7,13 @@ a gap as zero.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Callable, Iterable
-from typing import Literal
+from typing import Any, Literal
 
-from keycities.campaign import SUMMABLE_KEYS, Campaign, FigureValue, Member
+from keycities.campaign import SUMMABLE_KEYS, Campaign, Figures, FigureValue, Member
+from keycities.errors import DataError
 from keycities.figure_book import (
     MEASURE_LABELS,
     MEASURES,
@@ -22,6 +24,7 @@ from keycities.figure_book import (
     Measure,
     Unit,
 )
+from keycities.source import PathKey, dotted
 
 RATES = ("gva_per_hour", "gva_per_filled_job")
 RANKED = ("population", "gva", "gva_per_hour", "gva_per_filled_job")
@@ -30,7 +33,7 @@ RANKED = ("population", "gva", "gva_per_hour", "gva_per_filled_job")
 def compute(campaign: Campaign) -> FigureBook:
     """Build every figure from the campaign data."""
     book = FigureBook()
-    for comparator in campaign.data.comparators:
+    for index, comparator in enumerate(campaign.data.comparators):
         for key, measure in MEASURES.items():
             value = comparator.figures.get(key)
             book.add(
@@ -41,33 +44,45 @@ def compute(campaign: Campaign) -> FigureBook:
                     measure,
                     key,
                     value,
+                    ("comparators", index, "figures", key),
                 )
             )
-    for member in campaign.data.members:
+    for index, member in enumerate(campaign.data.members):
         for key, measure in MEASURES.items():
-            book.add(_member_figure(campaign, member, key, measure))
+            book.add(_member_figure(campaign, member, ("members", index), key, measure))
     _group_totals(campaign, book)
     _comparisons(campaign, book)
     _ranks(campaign, book)
     _uplift(campaign, book)
+    problems = _not_finite(campaign, book)
+    if problems:
+        raise DataError(problems, campaign.warnings)
     return book
 
 
 def _published(
-    campaign: Campaign, name: str, label: str, measure: Measure, key: str, value: FigureValue | None
+    campaign: Campaign,
+    name: str,
+    label: str,
+    measure: Measure,
+    key: str,
+    value: FigureValue | None,
+    path: PathKey,
 ) -> Figure:
     if value is None or value.value is None:
         why = value.why if value and value.why else "not published in the sources of cities.yaml"
         return Figure(name, label, None, measure.unit, (), "Not available.", why_missing=why)
     source = campaign.source_of(key, value)
-    return Figure(name, label, value.value * measure.scale, measure.unit, (source,), PUBLISHED)
+    return Figure(
+        name, label, value.value * measure.scale, measure.unit, (source,), PUBLISHED, inputs=(path,)
+    )
 
 
-def _member_figure(campaign: Campaign, member: Member, key: str, measure: Measure) -> Figure:
+def _member_figure(campaign: Campaign, member: Member, at: PathKey, key: str, measure: Measure) -> Figure:
     name, label = f"member.{member.slug}.{measure.name}", f"{measure.label}, {member.name}"
     own = member.figures.get(key)
     if not member.constituents or (own is not None and own.value is not None):
-        return _published(campaign, name, label, measure, key, own)
+        return _published(campaign, name, label, measure, key, own, (*at, "figures", key))
     parts = [(part.name, part.figures.get(key)) for part in member.constituents]
     if key not in SUMMABLE_KEYS:
         councils = len(member.constituents)
@@ -91,7 +106,8 @@ def _member_figure(campaign: Campaign, member: Member, key: str, measure: Measur
     sources = tuple(sorted({campaign.source_of(key, value) for _, value in present}))
     total = sum(value.value for _, value in present if value.value is not None) * measure.scale
     method = f"Sum of its {len(parts)} councils: {', '.join(part for part, _ in parts)}."
-    return Figure(name, label, total, measure.unit, sources, method)
+    inputs = tuple((*at, "constituents", number, "figures", key) for number in range(len(parts)))
+    return Figure(name, label, total, measure.unit, sources, method, inputs=inputs)
 
 
 def _group_totals(campaign: Campaign, book: FigureBook) -> None:
@@ -137,7 +153,9 @@ def _across_members(
     value = sum(values) if how == "sum" else statistics.median(values)
     left_out = _left_out(missing, f"figure for {MEASURE_LABELS[measure_name]}")
     method = f"{'Sum' if how == 'sum' else 'Median'} over {coverage}.{left_out}"
-    return Figure(name, label, value, unit, _sources_of(present), method, coverage)
+    return Figure(
+        name, label, value, unit, _sources_of(present), method, coverage, inputs=_inputs_of(present)
+    )
 
 
 def _comparisons(campaign: Campaign, book: FigureBook) -> None:
@@ -233,6 +251,7 @@ def _combine(
         _sources_of([first, second]),
         method,
         first.coverage or second.coverage,
+        inputs=_inputs_of([first, second]),
     )
 
 
@@ -288,6 +307,7 @@ def _uplift(campaign: Campaign, book: FigureBook) -> None:
     benchmark_name = campaign.comparators[projection.benchmark].name
     years = projection.target_year - projection.base_year
     benchmark_value = benchmark.require()  # load_campaign refuses a benchmark without it
+    span: tuple[PathKey, ...] = (("projection", "base_year"), ("projection", "target_year"))
     book.add(
         Figure(
             "group.projection_years",
@@ -296,6 +316,7 @@ def _uplift(campaign: Campaign, book: FigureBook) -> None:
             "years",
             (),
             "Target year minus base year, from cities.yaml.",
+            inputs=span,
         )
     )
     yearly_method = (
@@ -307,11 +328,15 @@ def _uplift(campaign: Campaign, book: FigureBook) -> None:
         f"{yearly_method[:-1]}; times {years} years ({projection.base_year} to {projection.target_year})."
     )
     per_year: list[tuple[float, set[str]]] = []  # each covered member's yearly addition and its sources
-    for member in campaign.data.members:
+    for index, member in enumerate(campaign.data.members):
         name, label = f"member.{member.slug}.uplift", f"Added by {projection.target_year}, {member.name}"
-        units = [(part.name, part.figures) for part in member.constituents] or [(member.name, member.figures)]
+        units: list[tuple[str, Figures, PathKey]] = [
+            (part.name, part.figures, ("members", index, "constituents", number))
+            for number, part in enumerate(member.constituents)
+        ] or [(member.name, member.figures, ("members", index))]
         gaps, total, sources = [], 0.0, set(benchmark.sources)
-        for unit_name, figures in units:
+        inputs = list(benchmark.inputs) + list(span)
+        for unit_name, figures, at in units:
             rate, jobs = figures.get(projection.measure), figures.get(projection.jobs)
             if rate is None or rate.value is None or jobs is None or jobs.value is None:
                 gaps.append(unit_name)
@@ -321,6 +346,7 @@ def _uplift(campaign: Campaign, book: FigureBook) -> None:
                 campaign.source_of(projection.measure, rate),
                 campaign.source_of(projection.jobs, jobs),
             }
+            inputs += [(*at, "figures", projection.measure), (*at, "figures", projection.jobs)]
         if gaps:
             why = (
                 f"{MEASURE_LABELS[measure.name]} or {MEASURE_LABELS[jobs_measure.name].lower()} "
@@ -329,7 +355,9 @@ def _uplift(campaign: Campaign, book: FigureBook) -> None:
             book.add(Figure(name, label, None, "gbp", (), method, why_missing=why))
             continue
         per_year.append((total, sources))
-        book.add(Figure(name, label, total * years, "gbp", tuple(sorted(sources)), method))
+        book.add(
+            Figure(name, label, total * years, "gbp", tuple(sorted(sources)), method, inputs=tuple(inputs))
+        )
     missing = tuple(
         member.name for member in campaign.data.members if book[f"member.{member.slug}.uplift"].value is None
     )
@@ -338,6 +366,7 @@ def _uplift(campaign: Campaign, book: FigureBook) -> None:
     group_sources = tuple(sorted({source for _, sources in per_year for source in sources}))
     yearly = sum(total for total, _ in per_year) if per_year else None
     none = "no member has the figures the projection needs"
+    members_inputs = _inputs_of(book[f"member.{member.slug}.uplift"] for member in campaign.data.members)
     book.add(
         Figure(
             "group.uplift_per_year",
@@ -348,6 +377,7 @@ def _uplift(campaign: Campaign, book: FigureBook) -> None:
             yearly_method + left_out,
             coverage,
             None if per_year else none,
+            members_inputs,
         )
     )
     group_uplift = book.add(
@@ -360,6 +390,7 @@ def _uplift(campaign: Campaign, book: FigureBook) -> None:
             method + left_out,
             coverage,
             None if per_year else none,
+            members_inputs,
         )
     )
     for member in campaign.data.members:
@@ -371,6 +402,56 @@ def _uplift(campaign: Campaign, book: FigureBook) -> None:
                 group_uplift,
             )
         )
+
+
+def _not_finite(campaign: Campaign, book: FigureBook) -> list[str]:
+    """A problem for each figure that came out infinite (or not a number): the values it was computed from
+    add or multiply past what a number can hold. A figure computed from one already reported is not
+    reported again. And a claim is compared by dividing its figure by its rounding, which must stay finite."""
+    located = campaign.located
+    problems: list[str] = []
+    reported: list[set[PathKey]] = []
+    for figure in book.figures.values():
+        if figure.value is None or math.isfinite(figure.value):
+            continue
+        inputs = set(figure.inputs)
+        if any(earlier <= inputs for earlier in reported):
+            continue
+        reported.append(inputs)
+        values = sorted(
+            ((path, _raw_value(located.data, path)) for path in figure.inputs),
+            key=lambda item: -abs(item[1]),
+        )
+        shown = [f"{dotted(path)} = {value:g} (line {located.line(path)})" for path, value in values[:3]]
+        more = f" and {len(values) - 3} more" if len(values) > 3 else ""
+        line = located.line(values[0][0]) if values else 1
+        what = "is too large to compute" if math.isinf(figure.value) else "cannot be computed"
+        problems.append(
+            f"{located.label}:{line}: {figure.name} ({figure.label}) {what}, from "
+            f"{', '.join(shown) or 'its figures'}{more}; check these values and their units"
+        )
+    for index, claim in enumerate(campaign.data.claims):
+        value, rounding = book[claim.figure].value, claim.rounding
+        if claim.holds_between is not None or not rounding or value is None or not math.isfinite(value):
+            continue
+        if not math.isfinite(value / rounding):
+            problems.append(
+                f"{located.where(('claims', index, 'rounding'))}: {rounding:g} is too fine to round "
+                f"{claim.figure} ({value:g}) to; give what the published value was rounded to"
+            )
+    return problems
+
+
+def _raw_value(data: Any, path: PathKey) -> float:
+    """The number written at `path` in cities.yaml (bare, or as a figure's `value`)."""
+    for part in path:
+        data = data[part]
+    number: Any = data.get("value") if isinstance(data, dict) else data
+    return float(number)
+
+
+def _inputs_of(figures: Iterable[Figure]) -> tuple[PathKey, ...]:
+    return tuple(dict.fromkeys(path for figure in figures for path in figure.inputs))
 
 
 def _sources_of(figures: Iterable[Figure]) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ Front matter says who a letter goes to (`to:` a list of recipient ids, `role:<ro
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,10 +14,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from keycities.campaign import Model
+from keycities.campaign import HeaderText, Model
 from keycities.errors import DataError
 from keycities.recipients import Addressee
-from keycities.source import Located, parse_yaml, raise_if_any, read_text, validate
+from keycities.source import Located, parse_yaml, raise_if_any, read_text, resolve_inside, validate
 
 FENCE = "---"
 
@@ -30,17 +31,17 @@ class Variant(Model):
     """Different wording for some recipients: the first variant whose `to` matches applies."""
 
     to: list[str] = Field(min_length=1)
-    subject: str | None = None
+    subject: HeaderText | None = None
     body: str | None = None  # another Markdown file in letters/, used instead of this letter's body
 
 
 class FrontMatter(Model):
-    subject: str
+    subject: HeaderText
     date: date
     to: list[str] = Field(min_length=1)
     signatory: Literal["chair"] = "chair"
     language: Literal["en-GB", "cy"] = "en-GB"
-    reference: str | None = None  # "Our ref"
+    reference: HeaderText | None = None  # "Our ref"
     postscript: str | None = None  # a line under the signature, Jinja placeholders allowed
     template: Layout = Field(default_factory=Layout)
     variants: list[Variant] = Field(default_factory=list)
@@ -68,33 +69,39 @@ def load_letters(folder: Path, strict: bool = False) -> tuple[dict[str, Letter],
     errors: list[str] = []
     warnings: list[str] = []
     letters: dict[str, Letter] = {}
-    paths = sorted((folder / "letters").glob("*.md"))
+    letters_folder = folder / "letters"
+    texts: dict[Path, str] = {}
+    for path in sorted(letters_folder.glob("*.md")):
+        try:
+            texts[path] = read_text(path, letters_folder)
+        except DataError as error:
+            errors += error.problems
     # A file without front matter is a variant's body, read through the letter that names it.
-    sources = [path for path in paths if read_text(path).startswith(FENCE)]
+    sources = [path for path, text in texts.items() if text.startswith(FENCE)]
     for path in sources:
         try:
-            letter, letter_warnings = _load_letter(folder, path)
+            letter, letter_warnings = _load_letter(folder, path, texts[path])
         except DataError as error:
             errors += error.problems
             continue
         letters[letter.name] = letter
         warnings += letter_warnings
     named = {str(body.file) for letter in letters.values() for body in letter.variant_bodies.values()}
-    for path in paths:
+    for path in texts:
         if path not in sources and str(Path("letters") / path.name) not in named and not errors:
             errors.append(
                 f"letters/{path.name}:1: a letter starts with front matter between '---' lines (subject, "
                 "date, to); a variant's body must be named by a letter's variants"
             )
     if not letters and not errors:
-        errors.append(f"{folder / 'letters'}: no letters found; add letters/<name>.md")
+        errors.append(f"{letters_folder}: no letters found; add letters/<name>.md")
     raise_if_any(errors, warnings, strict)
     return letters, warnings
 
 
-def _load_letter(folder: Path, path: Path) -> tuple[Letter, list[str]]:
+def _load_letter(folder: Path, path: Path, text: str) -> tuple[Letter, list[str]]:
     shown = Path("letters") / path.name
-    front_text, body = split_front_matter(read_text(path), shown)
+    front_text, body = split_front_matter(text, shown)
     located = parse_yaml(front_text, shown, first_line=2)
     model, errors, warnings = validate(FrontMatter, located)
     variant_bodies: dict[str, Body] = {}
@@ -102,31 +109,38 @@ def _load_letter(folder: Path, path: Path) -> tuple[Letter, list[str]]:
         for index, variant in enumerate(model.variants):
             if variant.body is None:
                 continue
-            variant_path = inside(folder / "letters", variant.body)
-            if variant_path is None or not variant_path.is_file():
-                errors.append(
-                    f"{located.where(('variants', index, 'body'))}: no such file letters/{variant.body}; "
-                    "create it or fix the name"
-                )
+            where = located.where(("variants", index, "body"))
+            try:
+                if named_file(folder / "letters", variant.body) is None:
+                    errors.append(f"{where}: no such file letters/{variant.body}; create it or fix the name")
+                    continue
+                variant_text = read_text(folder / "letters" / variant.body, folder / "letters")
+            except DataError as error:
+                errors += [f"{where}: {problem}" for problem in error.problems]
                 continue
-            variant_bodies[variant.body] = Body(Path("letters") / variant.body, read_text(variant_path))
+            variant_bodies[variant.body] = Body(Path("letters") / variant.body, variant_text)
         for key in ("css", "docx"):
             name = getattr(model.template, key)
-            layout = inside(folder / "templates", name)
+            where = located.where(("template", key))
+            try:
+                layout = named_file(folder / "templates", name)
+            except DataError as error:
+                errors += [f"{where}: {problem}" for problem in error.problems]
+                continue
             if layout is None or not layout.is_file():
-                errors.append(
-                    f"{located.where(('template', key))}: no such file templates/{name}; "
-                    "create it or fix the name"
-                )
+                errors.append(f"{where}: no such file templates/{name}; create it or fix the name")
     raise_if_any(errors, [], strict=False)
     assert model is not None
     return Letter(path.stem, model, Body(shown, body), variant_bodies, located), warnings
 
 
-def inside(folder: Path, relative: str) -> Path | None:
-    """`folder/relative`, or None when it leads out of the folder (`..`, an absolute path, a symlink)."""
-    path = (folder / relative).resolve()
-    return path if path.is_relative_to(folder.resolve()) else None
+def named_file(folder: Path, relative: str) -> Path | None:
+    """`folder/relative` with its links followed, or None when there is nothing there or the name leads
+    out of the folder (`..`, an absolute path); a DataError naming the link when a link leads out."""
+    path = folder / relative
+    if not Path(os.path.normpath(path)).is_relative_to(os.path.normpath(folder)) or not path.exists():
+        return None
+    return resolve_inside(folder, path)
 
 
 def split_front_matter(text: str, shown: Path) -> tuple[str, str]:

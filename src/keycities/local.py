@@ -75,7 +75,7 @@ def load_local(
             )
             continue
         try:
-            front_text, body = split_front_matter(read_text(path), shown)
+            front_text, body = split_front_matter(read_text(path, folder), shown)
             located = parse_yaml(front_text, shown, first_line=2)
         except DataError as error:
             errors += error.problems

@@ -15,11 +15,14 @@ from typing import Literal
 
 from keycities import __version__
 from keycities.compose import Composed
-from keycities.errors import BuildError
+from keycities.errors import BuildError, DataError
 from keycities.letters import Letter, select, unmatched_variants
 from keycities.project import Project
 from keycities.recipients import Addressee, stale_warning
 from keycities.render.workers import Format, asset_folders
+from keycities.source import resolve_inside
+
+LAYOUTS = ("print.css", "reference.docx")  # in templates/<slug>/ for a member's own, else in templates/
 
 
 @dataclass(frozen=True)
@@ -114,16 +117,18 @@ def plan_briefings(project: Project, selection: Selection) -> list[Job]:
         raise BuildError(f"no member '{selection.city}'; members: {', '.join(project.campaign.members)}")
     common = common_hash(project)
     jobs = []
+    problems: dict[str, None] = {}  # each once: the group's layout is every member's without its own
     for slug in project.campaign.members:
         if selection.city and slug != selection.city:
             continue
-        own = project.folder / "templates" / slug
-        css = own / "print.css" if (own / "print.css").is_file() else project.folder / "templates/print.css"
-        reference = (
-            own / "reference.docx"
-            if (own / "reference.docx").is_file()
-            else (project.folder / "templates/reference.docx")
-        )
+        templates = project.folder / "templates"
+        own = templates / slug
+        css, reference = (own / name if (own / name).is_file() else templates / name for name in LAYOUTS)
+        for layout in (css, reference):
+            try:
+                resolve_inside(templates, layout)  # the renderers read it: a link must not lead out
+            except DataError as error:
+                problems |= dict.fromkeys(error.problems)
         member_files = [
             str(path.relative_to(project.folder))
             for folder in (own, project.folder / "cities")
@@ -150,6 +155,8 @@ def plan_briefings(project: Project, selection: Selection) -> list[Job]:
                     ),
                 )
             )
+    if problems:
+        raise DataError(list(problems))
     return jobs
 
 

@@ -59,8 +59,11 @@ def load_project(folder: Path, strict: bool = False, recipients_file: Path | Non
     local = attempt(lambda: load_local(campaign, strict)) if campaign else None
     if campaign is None or recipients is None or letters is None or local is None:
         raise DataError(problems, warnings)
-    book = compute(campaign)
     warnings = campaign.warnings + recipients[1] + letters[1] + local[1]
+    try:
+        book = compute(campaign)
+    except DataError as error:  # a figure that cannot be computed: shown with every file's warnings
+        raise DataError(error.problems, warnings) from None
     composer = Composer(campaign, book, letters[0])
     briefings = BriefingComposer(composer, local[0])
     return Project(folder, campaign, book, recipients[0], letters[0], composer, briefings, warnings)

@@ -15,9 +15,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from keycities.campaign import Model
+from keycities.campaign import HeaderText, Model
 from keycities.errors import DataError
-from keycities.source import Located, label, raise_if_any, read_yaml, validate
+from keycities.source import Located, raise_if_any, read_text, read_yaml, validate
 
 Role = Literal[
     "prime-minister",
@@ -45,15 +45,15 @@ CSV_LIST_SEPARATOR = ";"  # address lines and tags inside one CSV cell
 
 class Recipient(Model):
     id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
-    office: str
+    office: HeaderText
     role: Role
-    name: str | None = None  # the holder; None writes to the office ("Dear Sir or Madam" for "office")
-    honorific: str | None = None  # Mr, Ms, Dr: for an MP's salutation
-    style: str | None = None  # "The Rt Hon"
-    post_nominals: str | None = None  # "MP"
-    salutation: str | None = None  # derived from the role when not given
-    address: list[str] = Field(min_length=1)
-    email: str | None = None
+    name: HeaderText | None = None  # the holder; None writes to the office ("Dear Sir or Madam" for "office")
+    honorific: HeaderText | None = None  # Mr, Ms, Dr: for an MP's salutation
+    style: HeaderText | None = None  # "The Rt Hon"
+    post_nominals: HeaderText | None = None  # "MP"
+    salutation: HeaderText | None = None  # derived from the role when not given
+    address: list[HeaderText] = Field(min_length=1)
+    email: HeaderText | None = None
     nation: Literal["England", "Wales", "Scotland", "Northern Ireland", "United Kingdom"] = "United Kingdom"
     language: Literal["en-GB", "cy"] = "en-GB"
     tags: list[str] = Field(default_factory=list)
@@ -92,14 +92,15 @@ def load_recipients(
     errors: list[str] = []
     warnings: list[str] = []
     paths = [only] if only else [folder / "recipients.yaml", folder / "recipients.csv"]
+    root = None if only else folder  # a list named on the command line may be anywhere
     files = []
     for path in paths:
         try:
             if path.suffix.lower() == ".csv":
-                if path.exists() or only:
-                    files.append(read_csv(path))
+                if path.exists() or path.is_symlink() or only:
+                    files.append(read_csv(path, root))
             else:
-                files.append(read_yaml(path))
+                files.append(read_yaml(path, root))
         except DataError as error:
             errors += error.problems
     addressees: list[Addressee] = []
@@ -126,35 +127,66 @@ def load_recipients(
     return addressees, warnings
 
 
-def read_csv(file: Path) -> Located:
-    """A contact-system export as recipient records: one row each, `;` between address lines and tags."""
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataError([f"{file}: file not found; check the path"]) from None
-    except UnicodeDecodeError as error:
-        raise DataError([f"{label(file)}: not UTF-8 text ({error.reason}); export it as UTF-8 CSV"]) from None
-    reader = csv.DictReader(io.StringIO(text))
+def read_csv(file: Path, root: Path | None = None) -> Located:
+    """A contact-system export as recipient records: one row each, `;` between address lines and tags.
+    With `root`, the file (links followed) must be inside that folder."""
+    text = read_text(file, root).removeprefix("\ufeff")  # the byte order mark spreadsheets write
     located = Located(file, {"recipients": []})
-    for row in reader:
-        line = reader.line_num
-        record: dict[str, object] = {}
-        for key, value in row.items():
-            if key is None or value is None or value.strip() == "":
+    reader = csv.reader(io.StringIO(text))
+    next_line = 1  # where the next row starts: a quoted field may run over several lines
+    columns: list[str] | None = None
+    try:
+        for row in reader:
+            line, next_line = next_line, reader.line_num + 1
+            if not row:  # a blank line is no record
                 continue
-            key = key.strip()
-            if key in {"address", "tags"}:
-                record[key] = [part.strip() for part in value.split(CSV_LIST_SEPARATOR) if part.strip()]
-            elif key == "checked":
-                record[key] = _csv_date(value.strip())
-            elif key == "verify":
-                record[key] = value.strip().lower() in {"yes", "true", "1"}
+            if columns is None:
+                columns = _columns(row, located, line)
             else:
-                record[key] = value.strip()
-            located.lines[("recipients", len(located.data["recipients"]), key)] = line
-        located.lines[("recipients", len(located.data["recipients"]))] = line
-        located.data["recipients"].append(record)
+                _add_record(located, dict(zip(columns, row, strict=False)), line)
+    except csv.Error as error:
+        what = (
+            f"a field longer than {csv.field_size_limit():,} characters; check for a quote that is never "
+            "closed (the field runs on to the end of the file)"
+            if "field larger than field limit" in str(error)
+            else f"cannot be read as CSV ({error}); check the quoting"
+        )
+        raise DataError([f"{located.label}:{next_line}: {what}"]) from None
     return located
+
+
+def _columns(header: list[str], located: Located, line: int) -> list[str]:
+    """The column names; a name given twice is a problem (a record would keep only the last)."""
+    columns = [name.strip() for name in header]
+    first: dict[str, int] = {}
+    for position, name in enumerate(columns, start=1):
+        if name in first:
+            located.problems.append(
+                f"{located.label}:{line}: columns {first[name]} and {position} are both '{name}'; remove or "
+                "rename one"
+            )
+        elif name:
+            first[name] = position
+    return columns
+
+
+def _add_record(located: Located, row: dict[str, str], line: int) -> None:
+    index = len(located.data["recipients"])
+    record: dict[str, object] = {}
+    for key, value in row.items():
+        if value.strip() == "":
+            continue
+        if key in {"address", "tags"}:
+            record[key] = [part.strip() for part in value.split(CSV_LIST_SEPARATOR) if part.strip()]
+        elif key == "checked":
+            record[key] = _csv_date(value.strip())
+        elif key == "verify":
+            record[key] = value.strip().lower() in {"yes", "true", "1"}
+        else:
+            record[key] = value.strip()
+        located.lines[("recipients", index, key)] = line
+    located.lines[("recipients", index)] = line
+    located.data["recipients"].append(record)
 
 
 def _csv_date(text: str) -> date | str:

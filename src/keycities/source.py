@@ -22,6 +22,12 @@ PathKey = tuple[str | int, ...]
 ModelT = TypeVar("ModelT", bound=BaseModel)
 # The project's input folders: a file read from one must stay inside it, links followed.
 INPUT_FOLDERS = ("letters", "templates", "cities", "assets", "recipients")
+# Limits no data file comes near (cities.yaml: about 1,400 values, 7 levels deep, no aliases), so that an
+# alias bomb or runaway nesting stops at once instead of running for minutes or exhausting memory: the
+# lines, the schema and the unknown-key check all walk the tree with its aliases expanded.
+MAX_VALUES = 100_000  # keys and values, aliases expanded: about 4,000 recipient records, read in 4 s
+MAX_DEPTH = 100  # levels of nesting, counting those an alias stands for
+MAX_ALIASES = 10_000  # one per record for a shared address still fits
 
 
 @dataclass
@@ -72,12 +78,17 @@ def read_yaml(file: Path, root: Path | None = None) -> Located:
 def resolve_inside(root: Path, path: Path) -> Path:
     """`path` with its links followed, when it stays inside `root`; else a DataError naming the link and
     where it points. Every file the tool reads from a project's input folders goes through here."""
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (RuntimeError, OSError):  # links that lead round in a circle (Python 3.11 raises RuntimeError)
+        raise DataError(
+            [f"{label_in(root, path)}: a link that leads back to itself; replace it with the file"]
+        ) from None
     if resolved.is_relative_to(root.resolve()):
         return resolved
     link, target = _first_link(path)
     shown = label_in(root, path)
-    where = f"{root.name}/" if root.name else str(root)
+    where = f"{root.name}/" if root.name in INPUT_FOLDERS else "the project folder"
     if link is None:
         raise DataError([f"{shown}: leads out of {where} (to {resolved}); keep the file inside {where}"])
     raise DataError(
@@ -117,8 +128,8 @@ def read_text(file: Path, root: Path | None = None) -> str:
         file_read, shown = file, file
     try:
         text = file_read.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError([f"{shown}: file not found; create it or pass the right project folder"]) from None
+    except FileNotFoundError:  # named in full: the likely mistake is the project folder itself
+        raise DataError([f"{file}: file not found; create it or pass the right project folder"]) from None
     except IsADirectoryError:
         raise DataError([f"{shown}: a folder where a file belongs; put the file there instead"]) from None
     except UnicodeDecodeError as error:
@@ -135,7 +146,7 @@ def parse_yaml(text: str, file: Path, first_line: int = 1) -> Located:
     """Parse YAML text that starts on `first_line` of `file` (front matter starts below its `---`)."""
     node: yaml.Node | None = None
     try:  # one parse: the node tree gives the lines, the same tree gives the data
-        loader = yaml.SafeLoader(text)  # checks the characters: may raise a ReaderError
+        loader = _BoundedLoader(text)  # checks the characters: may raise a ReaderError
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
@@ -152,12 +163,99 @@ def parse_yaml(text: str, file: Path, first_line: int = 1) -> Located:
         raise DataError(
             [f"{label(file)}:{line}: invalid YAML: {error}; remove the character or fix the text"]
         ) from None
+    except _TooLarge as error:
+        raise DataError([f"{label(file)}:{error.line + first_line}: {error.what}"]) from None
     except ValueError:
         raise DataError([_impossible_date(node, file, first_line)]) from None
     located = Located(file, data)
     if node is not None:
         _record_lines(node, (), located, first_line - 1)
     return located
+
+
+class _TooLarge(Exception):
+    """A YAML file past one of the limits, on the (0-based) line where it was passed."""
+
+    def __init__(self, line: int, what: str) -> None:
+        super().__init__(what)
+        self.line, self.what = line, what
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """The safe loader, counting as it composes the tree what the tree holds with its aliases expanded,
+    and stopping at the limits before anything walks it."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.depth = 0  # of the node being composed
+        self.deepest = 0  # reached under it, aliases expanded
+        self.values = 0
+        self.aliases = 0
+        self.expanded: dict[int, tuple[int, int]] = {}  # an anchored node's (values, levels), by id
+
+    # The scanner looks ahead up to 1,024 characters for a key, over every open bracket: stopping the
+    # nesting as it is read keeps a line of ten thousand brackets from taking seconds.
+    def fetch_flow_collection_start(self, token_class: Any) -> None:
+        """Open a bracket (`[` or `{`), within the limit."""
+        self._check_nesting()
+        super().fetch_flow_collection_start(token_class)
+
+    def add_indent(self, column: int) -> bool:
+        """Open a block level (a mapping or list on its own lines), within the limit."""
+        added = super().add_indent(column)
+        if added:
+            self._check_nesting()
+        return added
+
+    def _check_nesting(self) -> None:
+        if self.flow_level + len(self.indents) >= MAX_DEPTH:
+            raise _TooLarge(self.line, self._too_deep(""))
+
+    @staticmethod
+    def _too_deep(through: str) -> str:
+        return f"nested more than {MAX_DEPTH} levels deep{through}; close the brackets or flatten it"
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        """The next node, counted with its aliases expanded; a _TooLarge past a limit."""
+        event: yaml.NodeEvent = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in the stubs
+        line = event.start_mark.line if event.start_mark else 0
+        if isinstance(event, yaml.AliasEvent):
+            node = super().compose_node(parent, index)  # an unknown anchor is the composer's to report
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise _TooLarge(line, f"more than {MAX_ALIASES:,} aliases; write the values out")
+            if id(node) not in self.expanded:  # still being composed: the alias is inside its own anchor
+                raise _TooLarge(
+                    line,
+                    f"the alias *{event.anchor} stands inside its own anchor, which makes an endless "
+                    "structure; write the value out",
+                )
+            values, levels = self.expanded[id(node)]
+            self._count(line, values, self.depth + levels, f"the alias *{event.anchor}")
+            return node
+        self.depth += 1
+        outer, self.deepest, first = self.deepest, self.depth, self.values
+        self._count(line, 1, self.depth, None)
+        node = super().compose_node(parent, index)
+        if event.anchor is not None:
+            self.expanded[id(node)] = (self.values - first, self.deepest - self.depth + 1)
+        self.depth -= 1
+        self.deepest = max(outer, self.deepest)
+        return node
+
+    def _count(self, line: int, values: int, depth: int, alias: str | None) -> None:
+        self.values += values
+        self.deepest = max(self.deepest, depth)
+        if depth > MAX_DEPTH:
+            raise _TooLarge(line, self._too_deep(f" through {alias}" if alias else ""))
+        if self.values > MAX_VALUES:
+            raise _TooLarge(
+                line,
+                f"{alias} takes the data past {MAX_VALUES:,} values once aliases are expanded; write the "
+                "values out, without aliases of aliases"
+                if alias
+                else f"more than {MAX_VALUES:,} values; split the data, or keep long lists in a CSV file",
+            )
 
 
 def _impossible_date(node: yaml.Node | None, file: Path, first_line: int) -> str:
@@ -280,6 +378,11 @@ def _describe(located: Located, problem: Any) -> str:
             f"more than {context.get('gt')}" if kind == "greater_than" else f"at least {context.get('ge')}"
         )
         what = f"must be {bound}, got {_shown(value)}"
+    elif kind in {"less_than", "less_than_equal"}:
+        bound = f"less than {context.get('lt')}" if kind == "less_than" else f"at most {context.get('le')}"
+        what = f"must be {bound}, got {_shown(value)}"
+    elif kind == "finite_number":
+        what = f"must be a finite number, got {_shown(value)}"
     elif kind in {"string_type", "string_too_short"}:
         what = f"expected text, got {_shown(value)}"
     elif kind == "literal_error":
