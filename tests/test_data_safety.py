@@ -20,7 +20,7 @@ from pathlib import Path
 from types import FrameType
 
 import pytest
-from documents import assert_clean_failure, copy_project, invoke, line_of
+from documents import PROJECT_ROOT, assert_clean_failure, copy_project, invoke, line_of
 
 from keycities import source
 from keycities.campaign import load_campaign
@@ -289,6 +289,15 @@ def test_a_link_to_a_folder_out_of_the_project_is_named(project: Path, tmp_path:
         result, f"error: templates/wakefield: a link to {outside}, which is outside templates/; {REPLACE}\n"
     )
     assert not (project / "out").exists()
+
+
+def test_a_mail_yaml_linked_out_of_the_project_is_named(project: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside-mail.yaml"
+    outside.write_text((PROJECT_ROOT / "mail.yaml").read_text(encoding="utf-8") + f"# {SECRET}\n")
+    (project / "mail.yaml").symlink_to(outside)
+    result = invoke("mail", "--project", project, "--out", project / "out")
+    assert_clean_failure(result, f"error: mail.yaml: a link to {outside}, which is outside the project")
+    assert SECRET not in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("case", ["letters/loop.md", "group.logo"])

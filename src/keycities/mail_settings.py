@@ -139,7 +139,7 @@ def load_settings(
     project: Path, environ: Mapping[str, str], strict: bool = False
 ) -> tuple[Settings, list[str]]:
     """Read mail.yaml and apply KEYCITIES_SMTP_* from the environment; DataError lists every problem."""
-    located = read_yaml(project / SETTINGS)
+    located = read_yaml(project / SETTINGS, project)
     data: Any = located.data
     errors = [
         f"{located.where(path)}: a password must not be kept in a file; delete it, and set "
