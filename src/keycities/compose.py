@@ -7,6 +7,7 @@ stops the document with a message naming the figure, unless the template checks 
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -33,7 +34,7 @@ from keycities.formatting import Formatter
 from keycities.letters import Letter, variant_for
 from keycities.markdown import clean, runs_of_text, to_blocks
 from keycities.notes import SourceNotes
-from keycities.placing import FILTERS, ChartRef, FigureRef, figure_tree, place_value
+from keycities.placing import FILTERS, ChartRef, FigureRef, Placing, figure_tree, place_value
 from keycities.recipients import Addressee
 
 NOTES_TITLE = {"en-GB": "Sources", "cy": "Ffynonellau"}
@@ -84,7 +85,7 @@ class Composer:
             ),
             undefined=jinja2.StrictUndefined,
             autoescape=False,  # the output is Markdown: `place` escapes every value for Markdown instead
-            finalize=jinja2.pass_context(place_value),
+            finalize=place_value,
             keep_trailing_newline=True,
         )
         self.environment.filters.update(FILTERS)
@@ -95,13 +96,13 @@ class Composer:
         """One letter for one recipient, with address block, salutation, close, signature and source notes."""
         group, front = self.campaign.data.group, letter.front
         formatter = Formatter(group.money_style, front.language)
-        notes = SourceNotes(self.campaign, formatter)
+        placing = Placing(formatter, SourceNotes(self.campaign, formatter))
         variant = variant_for(letter, addressee)
         body = letter.body
         if variant and variant.body:
             body = letter.variant_bodies[variant.body]
         subject = variant.subject if variant and variant.subject else front.subject
-        context = self.context(formatter, notes) | {
+        context = self.context() | {
             "recipient": _recipient(addressee),
             "letter": {"subject": subject, "date": formatter.date(front.date)},
         }
@@ -115,7 +116,7 @@ class Composer:
             Paragraph((Run(clean(subject), bold=True),), role="subject"),
             Paragraph((Run(f"{clean(addressee.salutation)},"),), role="salutation"),
         ]
-        blocks += self.render(str(body.file), context)
+        blocks += self.render(str(body.file), context, placing)
         blocks.append(Paragraph((Run(f"{addressee.close},"),), role="close"))
         chair = group.chair
         signer = " ".join(part for part in (chair.title, chair.name, chair.honours) if part)
@@ -123,9 +124,9 @@ class Composer:
         blocks.append(Signature(self.image(group.signature, f"Signature of {chair.name}", 45), signer, roles))
         if front.postscript:
             line = letter.located.line(("postscript",))
-            text = self.render_text(front.postscript, context, str(letter.body.file), line)
+            text = self.render_text(front.postscript, context, placing, str(letter.body.file), line)
             blocks.append(Paragraph(runs_of_text(text), role="small"))
-        blocks += notes.blocks(NOTES_TITLE[front.language])
+        blocks += placing.notes.blocks(NOTES_TITLE[front.language])
         holder = addressee.address_lines[0]
         document = Document(
             kind="letter",
@@ -139,9 +140,9 @@ class Composer:
             footer=clean(f"{holder}, {formatter.date(front.date)}"),
             keywords=(letter.name, addressee.record.id),
         )
-        return Composed(document, tuple(notes.figures))
+        return Composed(document, tuple(placing.notes.figures))
 
-    def context(self, formatter: Formatter, notes: SourceNotes) -> dict[str, Any]:
+    def context(self) -> dict[str, Any]:
         """What every template may place: the group, asks, members, projection and every figure."""
         data = self.campaign.data
         return {
@@ -152,40 +153,48 @@ class Composer:
             "projection": data.projection.model_dump()
             | {"benchmark_name": self.campaign.comparators[data.projection.benchmark].name},
             "figures": self.figure_tree,
-            "__notes__": notes,
-            "__charts__": [],
-            "__formatter__": formatter,
         }
 
     def add_template(self, name: str, text: str) -> None:
         """Make a text from outside templates/ (a member's local file) available to templates by name."""
         self.bodies[name] = text
 
-    def render(self, template_name: str, context: dict[str, Any]) -> tuple[Block, ...]:
+    def render(self, template_name: str, context: dict[str, Any], placing: Placing) -> tuple[Block, ...]:
         """A template filled and parsed into blocks; errors name the template, the line and the problem."""
-        return self.render_first([template_name], context)
+        return self.render_first([template_name], context, placing)
 
-    def render_first(self, names: list[str], context: dict[str, Any]) -> tuple[Block, ...]:
+    def render_first(self, names: list[str], context: dict[str, Any], placing: Placing) -> tuple[Block, ...]:
         """The first of `names` that exists, filled and parsed into blocks, with the charts it placed."""
-        try:
-            markdown = self.environment.select_template(names).render(context)
-        except UnicodeDecodeError as error:
-            raise ComposeError(
-                f"{' or '.join(names)} (or a file it includes) is not UTF-8 text ({error.reason}); "
-                "save it as UTF-8"
-            ) from None
-        except jinja2.TemplatesNotFound:
-            raise ComposeError(
-                f"no template {' or '.join(f'templates/{n}' for n in names)}; create one"
-            ) from None
-        except (jinja2.TemplateError, FigureError) as error:
-            raise ComposeError(_template_error(names[-1], error, context, self.campaign.folder)) from None
-        return to_blocks(markdown, context["__charts__"])
+        markdown = self._filled(lambda: self.environment.select_template(names), context, placing, names[-1])
+        return to_blocks(markdown, placing.drawn_charts())
 
-    def render_text(self, source: str, context: dict[str, Any], shown: str, line: int) -> str:
+    def render_text(
+        self, source: str, context: dict[str, Any], placing: Placing, shown: str, line: int
+    ) -> str:
         """A one-line template (a postscript, on `line` of `shown`) filled in."""
+        return self._filled(lambda: self.environment.from_string(source), context, placing, shown, line)
+
+    def _filled(
+        self,
+        load: Callable[[], jinja2.Template],
+        context: dict[str, Any],
+        placing: Placing,
+        shown: str,
+        line: int | None = None,
+    ) -> str:
+        """A template loaded and filled; whatever goes wrong in it is a ComposeError naming the file and line
+        (`shown`, on `line` for a template held in one line of a file)."""
         try:
-            return self.environment.from_string(source).render(context)
+            with placing.active():
+                return load().render(context)
+        except jinja2.TemplatesNotFound as error:
+            raise ComposeError(
+                f"no template {' or '.join(f'templates/{name}' for name in error.templates)}; create one"
+            ) from None
+        except UnicodeDecodeError as error:  # read by Jinja's loader
+            raise ComposeError(
+                f"{shown} (or a file it includes) is not UTF-8 text ({error.reason}); save it as UTF-8"
+            ) from None
         except (jinja2.TemplateError, FigureError) as error:
             raise ComposeError(_template_error(shown, error, context, self.campaign.folder, line)) from None
 
@@ -239,8 +248,12 @@ def _template_error(
             place, line = frames[-1].filename, frames[-1].lineno
     if Path(place).is_absolute() and Path(place).is_relative_to(folder):
         place = str(Path(place).relative_to(folder))
+    return f"{place}:{line or '?'}: {_what_went_wrong(error, context)}"
+
+
+def _what_went_wrong(error: Exception, context: dict[str, Any]) -> str:
+    """The problem in words, with the fix."""
     message = getattr(error, "message", None) or str(error)
     if isinstance(error, jinja2.UndefinedError):
-        names = ", ".join(sorted(key for key in context if not key.startswith("__")))
-        message += f"; names available: {names}"
-    return f"{place}:{line or '?'}: {message}"
+        message += f"; names available: {', '.join(sorted(context))}"
+    return message
