@@ -10,12 +10,14 @@ other documents". Briefing packs are built for Swansea, which has an English and
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from documents import (
     assert_clean_failure,
+    briefings,
     copy_project,
     edit,
     letters,
@@ -26,6 +28,9 @@ from documents import (
 )
 from letters_support import word_text
 
+from keycities.campaign import Campaign
+from keycities.figure_book import FigureBook
+from keycities.formatting import Formatter
 from keycities.placing import ChartRef
 
 LETTER = "letters/cities-in-action.md"
@@ -66,6 +71,73 @@ def assert_fails_alone(result: Any, project: Path, *needles: str) -> str:
     assert not (project / "out" / "letters" / "cities-in-action").exists()
     assert (project / "out" / "letters" / "zz-untouched" / "prime-minister.docx").is_file()
     return stderr
+
+
+def figure_text(campaign: Campaign, book: FigureBook, name: str, language: str = "en-GB") -> str:
+    formatter = Formatter(campaign.data.group.money_style, language)  # type: ignore[arg-type]
+    return formatter.figure(book[name])
+
+
+# ---- 1. Templates cannot change the data other documents see -------------------------------------
+
+
+def test_a_letter_cannot_change_the_figures_another_letter_prints(
+    project: Path, shipped: Campaign, book: FigureBook
+) -> None:
+    line = add_paragraph(
+        project, '{% set _ = figures.group.update({"gva": figures.group.population}) %}Changed.'
+    )
+    result = build_pm(project, "--format", "pdf")
+    stderr = assert_clean_failure(
+        result, f"{LETTER}:{line}: access to attribute 'update' of 'dict' object is unsafe"
+    )
+    assert summary(result) == (1, 0, 1)
+    assert "templates read data and place it" in stderr
+    untouched = pdf_text(project / "out" / PM_PDF.format(name="zz-untouched"))
+    gva = figure_text(shipped, book, "group.gva")
+    assert f"Our collective annual GVA is {gva}, almost equivalent" in untouched
+    assert not (project / "out" / "letters" / "cities-in-action").exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "figures.group.pop('gva')",
+        "figures.group.setdefault('gva_2', 1)",
+        "figures.group.clear()",
+        "figures.member.wakefield.popitem()",
+        "members.append(members[0])",
+        "members.pop()",
+        "members.sort()",
+        "asks.partner.update({'title': 'Changed'})",
+        "group.contact.address.insert(0, 'Changed')",
+    ],
+)
+def test_no_template_can_change_a_mapping_or_a_list(project: Path, change: str) -> None:
+    line = add_paragraph(project, f"{{% set _ = {change} %}}Changed.")
+    result = build_pm(project, "--format", "docx")
+    assert_fails_alone(result, project, f"{LETTER}:{line}: access to attribute", "is unsafe")
+
+
+def test_a_members_own_text_cannot_change_the_figures_of_another_pack(
+    tmp_path: Path, shipped: Campaign, book: FigureBook
+) -> None:
+    """cities/swansea.md is a template too: its English pack is composed before its Welsh one."""
+    project = copy_project(tmp_path / "project")
+    local = project / "cities" / "swansea.md"
+    local.write_text(
+        local.read_text(encoding="utf-8") + '{% set _ = g.update({"gva": g.population}) %}\n',
+        encoding="utf-8",
+    )
+    line = line_of(local, "g.update")
+    result = briefings(project, project / "out", "--city", "swansea", "--format", "pdf")
+    assert_clean_failure(result, f"cities/swansea.md:{line}: access to attribute 'update' of 'dict'")
+    assert summary(result) == (1, 0, 1)
+    welsh = [line.text_without_notes for line in pdf_lines(project / "out/briefings/swansea.cy.pdf")]
+    [gva_row] = [line for line in welsh if line.startswith("GVA £")]  # member, group (total), benchmark
+    group_gva = re.escape(figure_text(shipped, book, "group.gva", "cy"))
+    assert re.search(rf" {group_gva} \[\d+\] \(cyfanswm\) ", gva_row), gva_row
+    assert not (project / "out" / "briefings" / "swansea.pdf").exists()
 
 
 # ---- 4. Templates cannot print the tool's objects ---------------------------------------------------

@@ -2,6 +2,7 @@
 
 Templates only place values. Every figure placed carries a numbered source note; a figure the data lacks
 stops the document with a message naming the figure, unless the template checks `.missing` itself.
+Templates read data and cannot change it: the figures are shared by every document of a run.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from keycities.campaign import Campaign, png_problem
 from keycities.document import (
@@ -48,9 +49,12 @@ class Composed:
     figures: tuple[Figure, ...]
 
 
-class Sandbox(SandboxedEnvironment):
+class Sandbox(ImmutableSandboxedEnvironment):
     """Templates reach data (mappings, lists, text, numbers) and the few documented properties of placed
-    figures and charts, and nothing else: no path, no formatter, no method of the tool's own objects."""
+    figures and charts, and nothing else: no path, no formatter, no method of the tool's own objects.
+
+    The data is read-only (no `update`, `append`, `pop`...): the figures are shared by every document of a
+    run, and one template must not change what another prints."""
 
     PLACEABLE_ATTRIBUTES = frozenset({"missing", "why", "label", "method", "zero"})
 
@@ -256,4 +260,6 @@ def _what_went_wrong(error: Exception, context: dict[str, Any]) -> str:
     message = getattr(error, "message", None) or str(error)
     if isinstance(error, jinja2.UndefinedError):
         message += f"; names available: {', '.join(sorted(context))}"
+    elif isinstance(error, jinja2.exceptions.SecurityError):
+        message = f"{message.rstrip('.')}; templates read data and place it, and nothing more"
     return message
