@@ -20,6 +20,7 @@ from documents import (
     briefings,
     copy_project,
     edit,
+    generate,
     letters,
     line_of,
     pdf_lines,
@@ -138,6 +139,80 @@ def test_a_members_own_text_cannot_change_the_figures_of_another_pack(
     group_gva = re.escape(figure_text(shipped, book, "group.gva", "cy"))
     assert re.search(rf" {group_gva} \[\d+\] \(cyfanswm\) ", gva_row), gva_row
     assert not (project / "out" / "briefings" / "swansea.pdf").exists()
+
+
+# ---- 2. A slip in a template fails its document, at its line, without a traceback ----------------
+
+SLIPS = {
+    # name: (the expression, what the message says)
+    "precision of text": ('{{ "x" | precision(1) }}', "the precision filter applies to a figure"),
+    "precision given text": (
+        '{{ figures.group.gva | precision("a") }}',
+        "precision takes a whole number of decimal places from 0 to 6, not 'a'",
+    ),
+    "negative precision": ("{{ figures.group.gva | precision(-1) }}", "from 0 to 6, not -1"),
+    "huge precision": ("{{ figures.group.gva | precision(1000) }}", "from 0 to 6, not 1000"),
+    "millions of text": ("{{ 'x' | millions }}", "the millions filter applies to a figure"),
+    "lowerfirst of a number": ("{{ 5 | lowerfirst }}", "the lowerfirst filter applies to text"),
+    "recursion": (
+        "{% macro again(n) %}{{ again(n + 1) }}{% endmacro %}{{ again(0) }}",
+        "the template recurses without end (a macro that calls itself, a file that includes itself)",
+    ),
+    "division by zero": ("{{ 1 / 0 }}", "division by zero (ZeroDivisionError)"),
+    "overflow": ("{{ 10.0 ** 400 }}", "(OverflowError)"),
+    "wrong type": ('{{ 1 + "a" }}', "unsupported operand type(s) for +: 'int' and 'str' (TypeError)"),
+    "wrong format": ('{{ "%d" % "x" }}', "(TypeError)"),
+    "bad value": (
+        '{{ "{:d}".format("x") }}',
+        "Unknown format code 'd' for object of type 'str' (ValueError)",
+    ),
+    "missing key": ('{{ "{a}".format() }}', "'a' (KeyError)"),
+    "filter of the wrong type": ("{{ 5 | dictsort }}", "(AttributeError)"),
+}
+
+
+@pytest.mark.parametrize("slip", sorted(SLIPS))
+def test_a_slip_fails_only_its_document_at_its_line(project: Path, slip: str) -> None:
+    expression, message = SLIPS[slip]
+    line = add_paragraph(project, f"Slip: {expression}")
+    result = build_pm(project, "--format", "docx")
+    assert_fails_alone(result, project, f"error: cities-in-action/prime-minister: {LETTER}:{line}: ", message)
+
+
+def test_a_slip_in_a_postscript_is_reported_at_its_line_in_the_front_matter(project: Path) -> None:
+    edit(project / LETTER, 'postscript: "', 'postscript: "{{ 1 / 0 }} ')
+    line = line_of(project / LETTER, "postscript:")
+    result = build_pm(project, "--format", "docx")
+    assert_fails_alone(result, project, f"{LETTER}:{line}: division by zero (ZeroDivisionError)")
+
+
+def test_generate_build_reports_each_broken_letter_and_builds_the_others(project: Path) -> None:
+    """As the README runs it: one broken letter per kind of slip, and the untouched letter."""
+    broken = {
+        "a-precision": '{{ "x" | precision(1) }}',
+        "b-recursion": "{% macro again() %}{{ again() }}{% endmacro %}{{ again() }}",
+        "c-division": "{{ 1 / 0 }}",
+        "d-type": '{{ 1 + "a" }}',
+        "e-overflow": "{{ 10.0 ** 400 }}",
+    }
+    shipped = (project / UNTOUCHED).read_text(encoding="utf-8")
+    lines = {}
+    for name, expression in broken.items():
+        path = project / "letters" / f"{name}.md"
+        path.write_text(shipped.replace(ANCHOR, f"Broken: {expression}\n\n{ANCHOR}"), encoding="utf-8")
+        lines[name] = line_of(path, "Broken: ")
+    out = project / "generated"
+    result = generate(
+        "build", "--recipient", "prime-minister", "--format", "pdf", "--out", out, project=project
+    )
+    assert result.exit_code == 1, result.describe()
+    assert "Traceback" not in result.stdout + result.stderr
+    for name, line in lines.items():
+        assert f"error: {name}/prime-minister: letters/{name}.md:{line}: " in result.stderr, result.describe()
+    assert summary(result) == (2, 0, len(broken))  # the shipped letter and the untouched one
+    assert (out / PM_PDF.format(name="zz-untouched")).is_file()
+    assert (out / PM_PDF.format(name="cities-in-action")).is_file()
+    assert not [name for name in broken if (out / "letters" / name).exists()]
 
 
 # ---- 4. Templates cannot print the tool's objects ---------------------------------------------------

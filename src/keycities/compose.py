@@ -2,7 +2,8 @@
 
 Templates only place values. Every figure placed carries a numbered source note; a figure the data lacks
 stops the document with a message naming the figure, unless the template checks `.missing` itself.
-Templates read data and cannot change it: the figures are shared by every document of a run.
+Templates read data and cannot change it. A slip in one fails that document with a message naming the
+file and line; the others are built.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from keycities.document import (
     Run,
     Signature,
 )
-from keycities.errors import ComposeError, DataError, FigureError
+from keycities.errors import ComposeError, DataError, FigureError, KeyCitiesError
 from keycities.figure_book import Figure, FigureBook
 from keycities.formatting import Formatter
 from keycities.letters import Letter, variant_for
@@ -39,6 +40,10 @@ from keycities.placing import FILTERS, ChartRef, FigureRef, Placing, figure_tree
 from keycities.recipients import Addressee
 
 NOTES_TITLE = {"en-GB": "Sources", "cy": "Ffynonellau"}
+# What running a template can raise besides Jinja's own errors: a filter or operator given the wrong
+# type or value, arithmetic gone wrong, a macro calling itself without end. Each is the template's slip,
+# reported at its line; any other exception is a bug in the tool and keeps its traceback.
+TEMPLATE_SLIPS = (ArithmeticError, AttributeError, LookupError, RecursionError, TypeError, ValueError)
 
 
 @dataclass(frozen=True)
@@ -199,7 +204,7 @@ class Composer:
             raise ComposeError(
                 f"{shown} (or a file it includes) is not UTF-8 text ({error.reason}); save it as UTF-8"
             ) from None
-        except (jinja2.TemplateError, FigureError) as error:
+        except (jinja2.TemplateError, FigureError, *TEMPLATE_SLIPS) as error:
             raise ComposeError(_template_error(shown, error, context, self.campaign.folder, line)) from None
 
     def letterhead(self, partner_logo: Image | None = None) -> Letterhead:
@@ -257,6 +262,14 @@ def _template_error(
 
 def _what_went_wrong(error: Exception, context: dict[str, Any]) -> str:
     """The problem in words, with the fix."""
+    if isinstance(error, RecursionError):
+        return (
+            "the template recurses without end (a macro that calls itself, a file that includes itself); "
+            "give the recursion a case that stops"
+        )
+    if not isinstance(error, jinja2.TemplateError | KeyCitiesError):  # a slip Python itself reported
+        kind = type(error).__name__
+        return f"{str(error) or kind} ({kind}); check the values, operators and filters on this line"
     message = getattr(error, "message", None) or str(error)
     if isinstance(error, jinja2.UndefinedError):
         message += f"; names available: {', '.join(sorted(context))}"

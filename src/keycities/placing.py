@@ -36,6 +36,9 @@ GAP_WORDS = {
 }
 
 
+MAX_DECIMALS = 6  # more places than any published figure has
+
+
 @dataclass(frozen=True, repr=False)
 class FigureRef:
     """A figure as a template places it: formatted, with a source note, unless told otherwise."""
@@ -220,31 +223,47 @@ def _not_placeable(value: Any) -> str:
     )
 
 
-def _gap(value: FigureRef) -> FigureRef:
-    return replace(value, gap_words=True)
+def _figure(value: Any, name: str) -> FigureRef:
+    """`value` when it is a figure; else the filter `name` was given something it cannot change."""
+    if not isinstance(value, FigureRef):
+        raise FilterArgumentError(
+            f"the {name} filter applies to a figure (figures.<name>), not to a {type(value).__name__}"
+        )
+    return value
 
 
-def _or_missing(value: FigureRef) -> FigureRef:
-    return replace(value, allow_missing=True)
+def _gap(value: Any) -> FigureRef:
+    return replace(_figure(value, "gap"), gap_words=True)
 
 
-def _precision(value: FigureRef, decimals: int) -> FigureRef:
-    return replace(value, decimals=decimals)
+def _or_missing(value: Any) -> FigureRef:
+    return replace(_figure(value, "or_missing"), allow_missing=True)
 
 
-def _millions(value: FigureRef) -> FigureRef:
-    return replace(value, scale="million")
+def _precision(value: Any, decimals: Any) -> FigureRef:
+    figure = _figure(value, "precision")
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= MAX_DECIMALS:
+        raise FilterArgumentError(
+            f"precision takes a whole number of decimal places from 0 to {MAX_DECIMALS}, not {decimals!r}"
+        )
+    return replace(figure, decimals=decimals)
 
 
-def _bare(value: FigureRef) -> FigureRef:
-    return replace(value, with_note=False)
+def _millions(value: Any) -> FigureRef:
+    return replace(_figure(value, "millions"), scale="million")
 
 
-def _note_only(value: FigureRef) -> FigureRef:
-    return replace(value, only_note=True)
+def _bare(value: Any) -> FigureRef:
+    return replace(_figure(value, "bare"), with_note=False)
 
 
-def _lower_first(text: str) -> str:
+def _note_only(value: Any) -> FigureRef:
+    return replace(_figure(value, "note"), only_note=True)
+
+
+def _lower_first(text: Any) -> str:
+    if not isinstance(text, str):
+        raise FilterArgumentError(f"the lowerfirst filter applies to text, not to a {type(text).__name__}")
     return text[:1].lower() + text[1:]
 
 
