@@ -11,6 +11,10 @@ other documents". Briefing packs are built for Swansea, which has an English and
 from __future__ import annotations
 
 import re
+import resource
+import signal
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +33,12 @@ from documents import (
 )
 from letters_support import word_text
 
+from keycities import template_limits
 from keycities.campaign import Campaign
 from keycities.figure_book import FigureBook
 from keycities.formatting import Formatter
 from keycities.placing import ChartRef
+from keycities.template_limits import Limits
 
 LETTER = "letters/cities-in-action.md"
 UNTOUCHED = "letters/zz-untouched.md"
@@ -47,6 +53,14 @@ def project(tmp_path: Path) -> Path:
     shipped = (folder / LETTER).read_text(encoding="utf-8")
     (folder / UNTOUCHED).write_text(shipped.replace("to: [all]", "to: [prime-minister]"), encoding="utf-8")
     return folder
+
+
+@pytest.fixture
+def small_limits(monkeypatch: pytest.MonkeyPatch) -> Limits:
+    """A second of time and 128 MB of memory, so that a runaway template is stopped quickly."""
+    limits = Limits(seconds=1.0, memory_mb=128)
+    monkeypatch.setattr(template_limits, "LIMITS", limits)
+    return limits
 
 
 def add_paragraph(project: Path, text: str, letter: str = LETTER) -> int:
@@ -194,6 +208,7 @@ def test_generate_build_reports_each_broken_letter_and_builds_the_others(project
         "c-division": "{{ 1 / 0 }}",
         "d-type": '{{ 1 + "a" }}',
         "e-overflow": "{{ 10.0 ** 400 }}",
+        "f-range": "{% for i in range(10**9) %}{% endfor %}",
     }
     shipped = (project / UNTOUCHED).read_text(encoding="utf-8")
     lines = {}
@@ -213,6 +228,81 @@ def test_generate_build_reports_each_broken_letter_and_builds_the_others(project
     assert (out / PM_PDF.format(name="zz-untouched")).is_file()
     assert (out / PM_PDF.format(name="cities-in-action")).is_file()
     assert not [name for name in broken if (out / "letters" / name).exists()]
+
+
+# ---- 3. Limits: a runaway template is stopped, at its line, saying which limit -----------------------
+
+LIMITED = {
+    # name: (the expression, what the message says)
+    "huge power": ("{{ 9 ** (9 ** 9) }}", "a number of more than 1,000 digits"),
+    "huge product": ("{{ (10 ** 999) * (10 ** 999) }}", "a number of more than 1,000 digits"),
+    "huge range": ("{% for i in range(10 ** 9) %}{% endfor %}", "a range of more than 10,000 items"),
+    "nested huge ranges": (
+        "{% for i in range(10 ** 5) %}{% for j in range(10 ** 5) %}{% endfor %}{% endfor %}",
+        "a range of more than 10,000 items",
+    ),
+    "nested loops": (
+        "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}",
+        "the template ran for more than 1 s",
+    ),
+    "repeated text": ("{{ 'x' * 10 ** 9 }}", "text of more than 200,000 characters"),
+    "repeated list": ("{{ [1] * 10 ** 9 }}", "a list of more than 10,000 items"),
+    "center": ("{{ 'x' | center(10 ** 9) }}", "a width of more than 1,000 characters (| center)"),
+    "center, constant": ("{{ 'x' | center(1000000000) }}", "a width of more than 1,000 characters"),
+    "indent": ("{{ 'x' | indent(10 ** 9) }}", "a width of more than 1,000 characters (| indent)"),
+    "wordwrap": ("{{ 'x' | wordwrap(10 ** 9) }}", "a width of more than 1,000 characters (| wordwrap)"),
+    "format filter": (
+        '{{ "%999999999s" | format("x") }}',
+        "a width of more than 1,000 characters (%999999999s)",
+    ),
+    "percent": ('{{ "%.999999999f" % 1 }}', "a width of more than 1,000 characters (%.999999999f)"),
+    "percent star": ('{{ "%*d" % (999999999, 1) }}', "a width taken from the values (%*d)"),
+    "str.format": (
+        '{{ "{:>999999999}".format("x") }}',
+        "a width of more than 1,000 characters ({:>999999999})",
+    ),
+    "ljust": ("{{ 'x'.ljust(10 ** 9) }}", "a width of more than 1,000 characters (.ljust())"),
+    "batch": ("{{ [1] | batch(10 ** 9, 0) | list }}", "| batch of more than 10,000"),
+    "doubling macro": (
+        '{% macro double(s) %}{{ double(s ~ s) }}{% endmacro %}{{ double("x") }}',
+        "the template needed more than 128 MB of memory",
+    ),
+    "long document": (
+        "{% for i in range(10000) %}{{ 'x' * 1000 }}{% endfor %}",
+        "the document's text passed 200,000 characters",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LIMITED))
+def test_a_runaway_template_is_stopped_at_its_line(project: Path, small_limits: Limits, case: str) -> None:
+    expression, message = LIMITED[case]
+    line = add_paragraph(project, f"Runaway: {expression}")
+    started = time.monotonic()
+    result = build_pm(project, "--format", "docx")
+    assert time.monotonic() - started < 30
+    assert_fails_alone(result, project, f"error: cities-in-action/prime-minister: {LETTER}:{line}: ", message)
+
+
+def test_the_limits_are_lifted_after_each_document(project: Path, small_limits: Limits) -> None:
+    """Memory, the alarm and its handler are as they were, after a document that hit a limit."""
+
+    def handler(signum: int, frame: Any) -> None:
+        raise AssertionError("the alarm set before the build went off during it")
+
+    before = resource.getrlimit(resource.RLIMIT_DATA)
+    previous = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, 3600)
+    try:
+        add_paragraph(project, '{% macro double(s) %}{{ double(s ~ s) }}{% endmacro %}{{ double("x") }}')
+        result = build_pm(project, "--format", "docx")
+        assert_fails_alone(result, project, "more than 128 MB of memory")
+        assert resource.getrlimit(resource.RLIMIT_DATA) == before
+        assert signal.getsignal(signal.SIGALRM) is handler
+        assert 3500 < signal.getitimer(signal.ITIMER_REAL)[0] <= 3600
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 # ---- 4. Templates cannot print the tool's objects ---------------------------------------------------
@@ -267,6 +357,7 @@ NOT_DATA = {
     "a namespace": ("{{ namespace(a=1) }}", "a Namespace is not data and cannot be placed"),
     "the loop": ("{% for m in members %}{{ loop }}{% endfor %}", "a LoopContext is not data"),
     "a function as text": ("{{ range | string }}", "a function is not data"),
+    "a function formatted": ("{{ '%s' % lipsum }}", "only data can be formatted into text"),
 }
 
 
@@ -277,3 +368,12 @@ def test_placing_what_is_not_data_fails_at_its_line(project: Path, case: str) ->
     result = build_pm(project, "--format", "docx")
     stderr = assert_fails_alone(result, project, f"{LETTER}:{line}: {message}")
     assert "0x" not in stderr
+
+
+@pytest.fixture(autouse=True)
+def no_alarm_left() -> Iterator[None]:
+    """No test leaves an alarm set or a handler installed."""
+    handler = signal.getsignal(signal.SIGALRM)
+    yield
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is handler

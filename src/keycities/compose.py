@@ -2,8 +2,9 @@
 
 Templates only place values. Every figure placed carries a numbered source note; a figure the data lacks
 stops the document with a message naming the figure, unless the template checks `.missing` itself.
-Templates read data and cannot change it. A slip in one fails that document with a message naming the
-file and line; the others are built.
+Templates read data and cannot change it, and run within limits (`template_limits`). Whatever goes wrong
+in one (a slip, a runaway loop) fails that document with a message naming the file and line; the others
+are built.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from keycities.campaign import Campaign, png_problem
@@ -36,8 +38,17 @@ from keycities.formatting import Formatter
 from keycities.letters import Letter, variant_for
 from keycities.markdown import clean, runs_of_text, to_blocks
 from keycities.notes import SourceNotes
-from keycities.placing import FILTERS, ChartRef, FigureRef, Placing, figure_tree, place_value
+from keycities.placing import FILTERS, ChartRef, FigureRef, Placing, figure_tree, is_data, place_value
 from keycities.recipients import Addressee
+from keycities.template_limits import (
+    bounded_filters,
+    bounded_range,
+    check_call,
+    check_format,
+    check_operation,
+    text_of,
+    within_limits,
+)
 
 NOTES_TITLE = {"en-GB": "Sources", "cy": "Ffynonellau"}
 # What running a template can raise besides Jinja's own errors: a filter or operator given the wrong
@@ -59,9 +70,17 @@ class Sandbox(ImmutableSandboxedEnvironment):
     figures and charts, and nothing else: no path, no formatter, no method of the tool's own objects.
 
     The data is read-only (no `update`, `append`, `pop`...): the figures are shared by every document of a
-    run, and one template must not change what another prints."""
+    run, and one template must not change what another prints. Operators, filters and methods that can
+    make something huge from a short expression are checked against the limits before they run."""
 
     PLACEABLE_ATTRIBUTES = frozenset({"missing", "why", "label", "method", "zero"})
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.globals["range"] = bounded_range
+        self.filters.update(bounded_filters(self.filters))
+        self.filters.update(FILTERS)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if isinstance(obj, FigureRef | ChartRef):
@@ -69,6 +88,25 @@ class Sandbox(ImmutableSandboxedEnvironment):
         if isinstance(obj, dict | list | tuple | str | int | float | date):
             return bool(super().is_safe_attribute(obj, attr, value))
         return False
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        check_operation(operator, left, right)
+        if operator == "%" and isinstance(left, str) and not is_data(right):
+            raise jinja2.TemplateRuntimeError(
+                "only data can be formatted into text, not a function, a macro or one of Jinja's objects; "
+                "format text, numbers, dates or figures"
+            )
+        return super().call_binop(context, operator, left, right)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None:
+            check_format(value.__self__)
+        return wrapped
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        check_call(__obj, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
 
 
 class Composer:
@@ -97,7 +135,6 @@ class Composer:
             finalize=place_value,
             keep_trailing_newline=True,
         )
-        self.environment.filters.update(FILTERS)
         self.figure_tree = figure_tree(book)
         self.images: dict[str, Image] = {}
 
@@ -191,11 +228,11 @@ class Composer:
         shown: str,
         line: int | None = None,
     ) -> str:
-        """A template loaded and filled; whatever goes wrong in it is a ComposeError naming the file and line
-        (`shown`, on `line` for a template held in one line of a file)."""
+        """A template loaded and filled within the limits; whatever goes wrong is a ComposeError naming the
+        file and line (`shown`, on `line` for a template held in one line of a file)."""
         try:
-            with placing.active():
-                return load().render(context)
+            with placing.active(), within_limits():
+                return text_of(load(), context)
         except jinja2.TemplatesNotFound as error:
             raise ComposeError(
                 f"no template {' or '.join(f'templates/{name}' for name in error.templates)}; create one"
@@ -241,20 +278,23 @@ def _template_error(
 ) -> str:
     """`letters/x.md:14: 'gvaa' is undefined; names available: ...`, from Jinja's rewritten traceback.
 
-    The place is the innermost template frame, so an error in an included file names that file."""
+    The place is the innermost template frame, so an error in an included file names that file; failing
+    that, the innermost template frame of the error it interrupted (the time ran out while Jinja was
+    reporting another error)."""
     place, line = name, getattr(error, "lineno", None)
     if line_in_file is not None:  # a template held in one line of a file: its line is the file's
         line = line_in_file
     if getattr(error, "filename", None):
         place = str(error.filename)  # type: ignore[attr-defined]
-    if line is None:
+    for cause in (error, error.__context__) if line is None else ():
         frames = [
             f
-            for f in traceback.extract_tb(error.__traceback__)
+            for f in traceback.extract_tb(cause.__traceback__ if cause else None)
             if not f.filename.endswith(".py") and f.filename != "<template>"
         ]
         if frames:
             place, line = frames[-1].filename, frames[-1].lineno
+            break
     if Path(place).is_absolute() and Path(place).is_relative_to(folder):
         place = str(Path(place).relative_to(folder))
     return f"{place}:{line or '?'}: {_what_went_wrong(error, context)}"
