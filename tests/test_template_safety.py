@@ -14,6 +14,7 @@ import re
 import resource
 import signal
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ from keycities.template_limits import Limits
 LETTER = "letters/cities-in-action.md"
 UNTOUCHED = "letters/zz-untouched.md"
 ANCHOR = "With Brexit looming"  # the start of the shipped letter's last paragraph
+SECRET = "keycities-secret-8d41c3"
 PM_PDF = "letters/{name}/prime-minister.pdf"
 
 
@@ -77,6 +79,20 @@ def build_pm(project: Path, *args: str) -> Any:
 def pdf_text(path: Path) -> str:
     """A PDF's text on one line, without its note references."""
     return squeeze(" ".join(line.text_without_notes for line in pdf_lines(path)))
+
+
+def everything_written(out: Path) -> str:
+    """The text of every file a build wrote, Word files unzipped: to look for text that must not be there."""
+    texts = []
+    for path in sorted(out.rglob("*")):
+        if path.suffix == ".docx":
+            with zipfile.ZipFile(path) as archive:
+                texts += [archive.read(name).decode("utf-8", "replace") for name in archive.namelist()]
+        elif path.suffix == ".pdf":
+            texts.append(pdf_text(path))
+        elif path.is_file():
+            texts.append(path.read_text(encoding="utf-8", errors="replace"))
+    return "\n".join(texts)
 
 
 def assert_fails_alone(result: Any, project: Path, *needles: str) -> str:
@@ -368,6 +384,85 @@ def test_placing_what_is_not_data_fails_at_its_line(project: Path, case: str) ->
     result = build_pm(project, "--format", "docx")
     stderr = assert_fails_alone(result, project, f"{LETTER}:{line}: {message}")
     assert "0x" not in stderr
+
+
+# ---- 5. Links in template folders cannot bring in a file from outside ---------------------------
+
+
+@pytest.fixture
+def secret(tmp_path: Path) -> Path:
+    """A file outside the project whose text would give away that it was read."""
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    path = folder / "secret.md"
+    path.write_text(f"The secret: {SECRET}\n", encoding="utf-8")
+    return path
+
+
+LINKED = {
+    # how: (where the link is, relative to the project; the statement that reads it; the link as named)
+    "include": ("templates/part.md", '{% include "part.md" %}', "templates/part.md"),
+    "import": ("templates/part.md", '{% import "part.md" as part %}', "templates/part.md"),
+    "extends": ("templates/part.md", '{% extends "part.md" %}', "templates/part.md"),
+    "include from letters/": (
+        "letters/parts/part.md",
+        '{% include "parts/part.md" %}',
+        "letters/parts/part.md",
+    ),
+    "a linked folder": ("templates/parts", '{% include "parts/secret.md" %}', "templates/parts"),
+}
+
+
+@pytest.mark.parametrize("how", sorted(LINKED))
+def test_a_link_out_of_a_template_folder_is_refused(project: Path, secret: Path, how: str) -> None:
+    where, statement, named = LINKED[how]
+    link = project / where
+    link.parent.mkdir(parents=True, exist_ok=True)
+    target = secret.parent if how == "a linked folder" else secret
+    link.symlink_to(target)
+    add_paragraph(project, statement)
+    result = build_pm(project)
+    stderr = assert_fails_alone(
+        result,
+        project,
+        f"error: cities-in-action/prime-minister: {named}: a link to {target}, which is outside",
+        "replace the link with a copy of the file, inside the folder",
+    )
+    assert SECRET not in result.stdout + stderr
+    assert SECRET not in everything_written(project / "out")
+
+
+@pytest.mark.parametrize("linked", ["the file", "the folder"])
+def test_a_link_in_a_members_template_folder_is_refused(tmp_path: Path, secret: Path, linked: str) -> None:
+    """templates/swansea/briefing.md replaces Swansea's English pack (the Welsh one uses the default)."""
+    project = copy_project(tmp_path / "project")
+    if linked == "the file":
+        (project / "templates" / "swansea").mkdir()
+        secret.rename(secret.parent / "briefing.md")
+        link, target = project / "templates" / "swansea" / "briefing.md", secret.parent / "briefing.md"
+    else:
+        secret.rename(secret.parent / "briefing.md")
+        link, target = project / "templates" / "swansea", secret.parent
+    link.symlink_to(target)
+    out = project / "out"
+    result = briefings(project, out, "--city", "swansea", "--format", "pdf")
+    named = link.relative_to(project)
+    stderr = assert_clean_failure(
+        result, f"error: briefings/swansea: {named}: a link to {target}, which is outside templates/"
+    )
+    assert summary(result) == (1, 0, 1)
+    assert (out / "briefings" / "swansea.cy.pdf").is_file()
+    assert SECRET not in result.stdout + stderr
+    assert SECRET not in everything_written(out)
+
+
+def test_an_included_file_that_is_not_utf8_is_named_with_its_line(project: Path) -> None:
+    (project / "templates" / "part.md").write_bytes(b"A first line.\nCaf\xe9, in Latin-1.\n")
+    add_paragraph(project, '{% include "part.md" %}')
+    result = build_pm(project, "--format", "docx")
+    assert_fails_alone(
+        result, project, "error: cities-in-action/prime-minister: templates/part.md:2: not UTF-8 text ("
+    )
 
 
 @pytest.fixture(autouse=True)

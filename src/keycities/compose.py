@@ -2,21 +2,22 @@
 
 Templates only place values. Every figure placed carries a numbered source note; a figure the data lacks
 stops the document with a message naming the figure, unless the template checks `.missing` itself.
-Templates read data and cannot change it, and run within limits (`template_limits`). Whatever goes wrong
-in one (a slip, a runaway loop) fails that document with a message naming the file and line; the others
-are built.
+Templates read data and cannot change it, run within limits (`template_limits`), and read files only from
+inside the project's folders. Whatever goes wrong in one (a slip, a runaway loop, a link out of its
+folder) fails that document with a message naming the file and line; the others are built.
 """
 
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.loaders import split_template_path
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -40,6 +41,7 @@ from keycities.markdown import clean, runs_of_text, to_blocks
 from keycities.notes import SourceNotes
 from keycities.placing import FILTERS, ChartRef, FigureRef, Placing, figure_tree, is_data, place_value
 from keycities.recipients import Addressee
+from keycities.source import label_in, read_text
 from keycities.template_limits import (
     bounded_filters,
     bounded_range,
@@ -109,6 +111,27 @@ class Sandbox(ImmutableSandboxedEnvironment):
         return super().call(__context, __obj, *args, **kwargs)
 
 
+class FolderLoader(jinja2.BaseLoader):
+    """Templates from files in the given folders, in order; a file whose path, links followed, leads out
+    of its folder is refused (a DataError naming the link), so that no link in templates/ or letters/
+    puts a file from elsewhere into a document."""
+
+    def __init__(self, folders: Sequence[Path]) -> None:
+        self.folders = folders
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        """The template's text and its name in messages (`templates/briefing.md`)."""
+        pieces = split_template_path(template)  # a `..` in the name is not found
+        for folder in self.folders:
+            path = folder.joinpath(*pieces)
+            if path.is_file():
+                # Up to date for the whole run: a build sees each file as it was when first read.
+                return read_text(path, folder), label_in(folder, path), lambda: True
+        raise jinja2.TemplateNotFound(template)
+
+
 class Composer:
     """Composes documents for one campaign: one sandboxed Jinja environment, reused for every document."""
 
@@ -127,7 +150,7 @@ class Composer:
                     jinja2.FunctionLoader(
                         lambda name: (bodies[name], name, lambda: True) if name in bodies else None
                     ),
-                    jinja2.FileSystemLoader([folder / "templates", folder / "letters"]),
+                    FolderLoader([folder / "templates", folder / "letters"]),
                 ]
             ),
             undefined=jinja2.StrictUndefined,
@@ -237,12 +260,10 @@ class Composer:
             raise ComposeError(
                 f"no template {' or '.join(f'templates/{name}' for name in error.templates)}; create one"
             ) from None
-        except UnicodeDecodeError as error:  # read by Jinja's loader
-            raise ComposeError(
-                f"{shown} (or a file it includes) is not UTF-8 text ({error.reason}); save it as UTF-8"
-            ) from None
+        except DataError as error:  # a template file leads out of its folder, or is not UTF-8 text
+            raise ComposeError(str(error)) from None
         except (jinja2.TemplateError, FigureError, *TEMPLATE_SLIPS) as error:
-            raise ComposeError(_template_error(shown, error, context, self.campaign.folder, line)) from None
+            raise ComposeError(_template_error(shown, error, context, line)) from None
 
     def letterhead(self, partner_logo: Image | None = None) -> Letterhead:
         """The group's name, logo and contact lines, for the top of the first page."""
@@ -274,7 +295,7 @@ def _recipient(addressee: Addressee) -> dict[str, Any]:
 
 
 def _template_error(
-    name: str, error: Exception, context: dict[str, Any], folder: Path, line_in_file: int | None = None
+    name: str, error: Exception, context: dict[str, Any], line_in_file: int | None = None
 ) -> str:
     """`letters/x.md:14: 'gvaa' is undefined; names available: ...`, from Jinja's rewritten traceback.
 
@@ -295,8 +316,6 @@ def _template_error(
         if frames:
             place, line = frames[-1].filename, frames[-1].lineno
             break
-    if Path(place).is_absolute() and Path(place).is_relative_to(folder):
-        place = str(Path(place).relative_to(folder))
     return f"{place}:{line or '?'}: {_what_went_wrong(error, context)}"
 
 
