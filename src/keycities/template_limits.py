@@ -35,11 +35,11 @@ WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})  
 class Limits:
     """How far one document's templates may go."""
 
-    seconds: float = 10.0  # a run: the shipped templates take a few hundredths of a second
-    memory_mb: int = 1024  # on top of what the tool holds when the run starts; the shipped runs use ~10
+    seconds: float = 10.0  # a run, charts apart: the shipped templates take under 0.03 s
+    memory_mb: int = 1024  # on top of what the tool holds when a run starts: the shipped add under 1
     items: int = 10_000  # in a range, a repeated list, a batch or a slice: the group has 24 members
     characters: int = 200_000  # in a repeated text and in a document's text: the longest shipped is 4,348
-    digits: int = 1_000  # in a number made by `**` or `*`: the data's largest have 12
+    digits: int = 1_000  # in a number made by `**` or `*`: the data's largest figure has 13
     width: int = 1_000  # of a format's field, or for center, indent and wordwrap: a line has under 100
 
 
