@@ -173,8 +173,8 @@ def assert_not_shown(result: Any, text: str) -> None:
 
 @pytest.mark.parametrize("target", ["hostname", "outside file"])
 def test_sandbox_keeps_the_tools_objects_out_of_reach(project: Path, tmp_path: Path, target: str) -> None:
-    """`__notes__` is in every template's context, but nothing behind it (the campaign, its folder, a
-    path's methods) can be reached from a template."""
+    """The source notes (and through them the campaign, its folder, a path's methods) are not in a
+    template's namespace: `place_value` finds them outside it."""
     if target == "hostname":
         if not HOSTNAME.is_file():
             pytest.skip("/etc/hostname does not exist here")
@@ -186,8 +186,8 @@ def test_sandbox_keeps_the_tools_objects_out_of_reach(project: Path, tmp_path: P
     result = build_pm(project, project / "out")
     stderr = assert_clean_failure(result)
     assert (
-        f"error: cities-in-action/prime-minister: {LETTER}:{line}: access to attribute 'campaign' of "
-        "'SourceNotes' object is unsafe"
+        f"error: cities-in-action/prime-minister: {LETTER}:{line}: '__notes__' is undefined; names "
+        "available: "
     ) in stderr
     assert summary(result) == (0, 0, 1)
     assert_not_shown(result, text)

@@ -18,7 +18,7 @@ from keycities.formatting import Formatter
 from keycities.local import LocalContent, LocalFront
 from keycities.markdown import clean
 from keycities.notes import SourceNotes
-from keycities.placing import ChartRef
+from keycities.placing import ChartRef, Placing
 
 Language = Literal["en-GB", "cy"]
 WORDS = {
@@ -90,13 +90,12 @@ class BriefingComposer:
         member = campaign.members[slug]
         group = campaign.data.group
         formatter = Formatter(group.money_style, language)
-        notes = SourceNotes(campaign, formatter)
+        placing = Placing(formatter, SourceNotes(campaign, formatter))
         words = WORDS[language]
         local = self.local.get((slug, language))
-        charts: list[Chart] = []
         book = composer.book
         benchmark = campaign.data.projection.benchmark
-        context = composer.context(formatter, notes) | {
+        context = composer.context() | {
             "member": member.model_dump(exclude={"figures", "constituents"}),
             "m": composer.figure_tree["member"][slug],
             "g": composer.figure_tree["group"],
@@ -113,10 +112,9 @@ class BriefingComposer:
                 ),
                 "gva_share": self._share_ref(slug, book, formatter, words),
             },
-            "__charts__": charts,
         }
-        blocks = composer.render_first(self.template_names(slug, language), context)
-        blocks += notes.blocks(words["notes"])
+        blocks = composer.render_first(self.template_names(slug, language), context, placing)
+        blocks += placing.notes.blocks(words["notes"])
         partner_logo = None
         if local and local.front.logo:
             partner_logo = composer.image(local.front.logo, f"{member.council} logo", 45)
@@ -133,7 +131,7 @@ class BriefingComposer:
             footer=f"{group.name}: {words['title'].format(name=name)}",
             keywords=("briefing", slug, language),
         )
-        return Composed(document, tuple(notes.figures))
+        return Composed(document, tuple(placing.notes.figures))
 
     def _asks(self, local: LocalContent | None) -> list[dict[str, Any]]:
         asks = []

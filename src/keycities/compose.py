@@ -2,18 +2,24 @@
 
 Templates only place values. Every figure placed carries a numbered source note; a figure the data lacks
 stops the document with a message naming the figure, unless the template checks `.missing` itself.
+Templates read data and cannot change it, run within limits (`template_limits`), and read files only from
+inside the project's folders. Whatever goes wrong in one (a slip, a runaway loop, a link out of its
+folder) fails that document with a message naming the file and line; the others are built.
 """
 
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.loaders import split_template_path
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from keycities.campaign import Campaign, png_problem
 from keycities.document import (
@@ -27,16 +33,30 @@ from keycities.document import (
     Run,
     Signature,
 )
-from keycities.errors import ComposeError, DataError, FigureError
+from keycities.errors import ComposeError, DataError, FigureError, KeyCitiesError
 from keycities.figure_book import Figure, FigureBook
 from keycities.formatting import Formatter
 from keycities.letters import Letter, variant_for
 from keycities.markdown import clean, runs_of_text, to_blocks
 from keycities.notes import SourceNotes
-from keycities.placing import FILTERS, ChartRef, FigureRef, figure_tree, place_value
+from keycities.placing import FILTERS, ChartRef, FigureRef, Placing, figure_tree, is_data, place_value
 from keycities.recipients import Addressee
+from keycities.source import label_in, read_text
+from keycities.template_limits import (
+    bounded_filters,
+    bounded_range,
+    check_call,
+    check_format,
+    check_operation,
+    text_of,
+    within_limits,
+)
 
 NOTES_TITLE = {"en-GB": "Sources", "cy": "Ffynonellau"}
+# What running a template can raise besides Jinja's own errors: a filter or operator given the wrong
+# type or value, arithmetic gone wrong, a macro calling itself without end. Each is the template's slip,
+# reported at its line; any other exception is a bug in the tool and keeps its traceback.
+TEMPLATE_SLIPS = (ArithmeticError, AttributeError, LookupError, RecursionError, TypeError, ValueError)
 
 
 @dataclass(frozen=True)
@@ -47,11 +67,22 @@ class Composed:
     figures: tuple[Figure, ...]
 
 
-class Sandbox(SandboxedEnvironment):
+class Sandbox(ImmutableSandboxedEnvironment):
     """Templates reach data (mappings, lists, text, numbers) and the few documented properties of placed
-    figures and charts, and nothing else: no path, no formatter, no method of the tool's own objects."""
+    figures and charts, and nothing else: no path, no formatter, no method of the tool's own objects.
+
+    The data is read-only (no `update`, `append`, `pop`...): the figures are shared by every document of a
+    run, and one template must not change what another prints. Operators, filters and methods that can
+    make something huge from a short expression are checked against the limits before they run."""
 
     PLACEABLE_ATTRIBUTES = frozenset({"missing", "why", "label", "method", "zero"})
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.globals["range"] = bounded_range
+        self.filters.update(bounded_filters(self.filters))
+        self.filters.update(FILTERS)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if isinstance(obj, FigureRef | ChartRef):
@@ -59,6 +90,46 @@ class Sandbox(SandboxedEnvironment):
         if isinstance(obj, dict | list | tuple | str | int | float | date):
             return bool(super().is_safe_attribute(obj, attr, value))
         return False
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        check_operation(operator, left, right)
+        if operator == "%" and isinstance(left, str) and not is_data(right):
+            raise jinja2.TemplateRuntimeError(
+                "only data can be formatted into text, not a function, a macro or one of Jinja's objects; "
+                "format text, numbers, dates or figures"
+            )
+        return super().call_binop(context, operator, left, right)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None:
+            check_format(value.__self__)
+        return wrapped
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        check_call(__obj, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+class FolderLoader(jinja2.BaseLoader):
+    """Templates from files in the given folders, in order; a file whose path, links followed, leads out
+    of its folder is refused (a DataError naming the link), so that no link in templates/ or letters/
+    puts a file from elsewhere into a document."""
+
+    def __init__(self, folders: Sequence[Path]) -> None:
+        self.folders = folders
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        """The template's text and its name in messages (`templates/briefing.md`)."""
+        pieces = split_template_path(template)  # a `..` in the name is not found
+        for folder in self.folders:
+            path = folder.joinpath(*pieces)
+            if path.is_file():
+                # Up to date for the whole run: a build sees each file as it was when first read.
+                return read_text(path, folder), label_in(folder, path), lambda: True
+        raise jinja2.TemplateNotFound(template)
 
 
 class Composer:
@@ -79,15 +150,14 @@ class Composer:
                     jinja2.FunctionLoader(
                         lambda name: (bodies[name], name, lambda: True) if name in bodies else None
                     ),
-                    jinja2.FileSystemLoader([folder / "templates", folder / "letters"]),
+                    FolderLoader([folder / "templates", folder / "letters"]),
                 ]
             ),
             undefined=jinja2.StrictUndefined,
             autoescape=False,  # the output is Markdown: `place` escapes every value for Markdown instead
-            finalize=jinja2.pass_context(place_value),
+            finalize=place_value,
             keep_trailing_newline=True,
         )
-        self.environment.filters.update(FILTERS)
         self.figure_tree = figure_tree(book)
         self.images: dict[str, Image] = {}
 
@@ -95,13 +165,13 @@ class Composer:
         """One letter for one recipient, with address block, salutation, close, signature and source notes."""
         group, front = self.campaign.data.group, letter.front
         formatter = Formatter(group.money_style, front.language)
-        notes = SourceNotes(self.campaign, formatter)
+        placing = Placing(formatter, SourceNotes(self.campaign, formatter))
         variant = variant_for(letter, addressee)
         body = letter.body
         if variant and variant.body:
             body = letter.variant_bodies[variant.body]
         subject = variant.subject if variant and variant.subject else front.subject
-        context = self.context(formatter, notes) | {
+        context = self.context() | {
             "recipient": _recipient(addressee),
             "letter": {"subject": subject, "date": formatter.date(front.date)},
         }
@@ -115,7 +185,7 @@ class Composer:
             Paragraph((Run(clean(subject), bold=True),), role="subject"),
             Paragraph((Run(f"{clean(addressee.salutation)},"),), role="salutation"),
         ]
-        blocks += self.render(str(body.file), context)
+        blocks += self.render(str(body.file), context, placing)
         blocks.append(Paragraph((Run(f"{addressee.close},"),), role="close"))
         chair = group.chair
         signer = " ".join(part for part in (chair.title, chair.name, chair.honours) if part)
@@ -123,9 +193,9 @@ class Composer:
         blocks.append(Signature(self.image(group.signature, f"Signature of {chair.name}", 45), signer, roles))
         if front.postscript:
             line = letter.located.line(("postscript",))
-            text = self.render_text(front.postscript, context, str(letter.body.file), line)
+            text = self.render_text(front.postscript, context, placing, str(letter.body.file), line)
             blocks.append(Paragraph(runs_of_text(text), role="small"))
-        blocks += notes.blocks(NOTES_TITLE[front.language])
+        blocks += placing.notes.blocks(NOTES_TITLE[front.language])
         holder = addressee.address_lines[0]
         document = Document(
             kind="letter",
@@ -139,9 +209,9 @@ class Composer:
             footer=clean(f"{holder}, {formatter.date(front.date)}"),
             keywords=(letter.name, addressee.record.id),
         )
-        return Composed(document, tuple(notes.figures))
+        return Composed(document, tuple(placing.notes.figures))
 
-    def context(self, formatter: Formatter, notes: SourceNotes) -> dict[str, Any]:
+    def context(self) -> dict[str, Any]:
         """What every template may place: the group, asks, members, projection and every figure."""
         data = self.campaign.data
         return {
@@ -152,42 +222,48 @@ class Composer:
             "projection": data.projection.model_dump()
             | {"benchmark_name": self.campaign.comparators[data.projection.benchmark].name},
             "figures": self.figure_tree,
-            "__notes__": notes,
-            "__charts__": [],
-            "__formatter__": formatter,
         }
 
     def add_template(self, name: str, text: str) -> None:
         """Make a text from outside templates/ (a member's local file) available to templates by name."""
         self.bodies[name] = text
 
-    def render(self, template_name: str, context: dict[str, Any]) -> tuple[Block, ...]:
+    def render(self, template_name: str, context: dict[str, Any], placing: Placing) -> tuple[Block, ...]:
         """A template filled and parsed into blocks; errors name the template, the line and the problem."""
-        return self.render_first([template_name], context)
+        return self.render_first([template_name], context, placing)
 
-    def render_first(self, names: list[str], context: dict[str, Any]) -> tuple[Block, ...]:
+    def render_first(self, names: list[str], context: dict[str, Any], placing: Placing) -> tuple[Block, ...]:
         """The first of `names` that exists, filled and parsed into blocks, with the charts it placed."""
-        try:
-            markdown = self.environment.select_template(names).render(context)
-        except UnicodeDecodeError as error:
-            raise ComposeError(
-                f"{' or '.join(names)} (or a file it includes) is not UTF-8 text ({error.reason}); "
-                "save it as UTF-8"
-            ) from None
-        except jinja2.TemplatesNotFound:
-            raise ComposeError(
-                f"no template {' or '.join(f'templates/{n}' for n in names)}; create one"
-            ) from None
-        except (jinja2.TemplateError, FigureError) as error:
-            raise ComposeError(_template_error(names[-1], error, context, self.campaign.folder)) from None
-        return to_blocks(markdown, context["__charts__"])
+        markdown = self._filled(lambda: self.environment.select_template(names), context, placing, names[-1])
+        return to_blocks(markdown, placing.drawn_charts())
 
-    def render_text(self, source: str, context: dict[str, Any], shown: str, line: int) -> str:
+    def render_text(
+        self, source: str, context: dict[str, Any], placing: Placing, shown: str, line: int
+    ) -> str:
         """A one-line template (a postscript, on `line` of `shown`) filled in."""
+        return self._filled(lambda: self.environment.from_string(source), context, placing, shown, line)
+
+    def _filled(
+        self,
+        load: Callable[[], jinja2.Template],
+        context: dict[str, Any],
+        placing: Placing,
+        shown: str,
+        line: int | None = None,
+    ) -> str:
+        """A template loaded and filled within the limits; whatever goes wrong is a ComposeError naming the
+        file and line (`shown`, on `line` for a template held in one line of a file)."""
         try:
-            return self.environment.from_string(source).render(context)
-        except (jinja2.TemplateError, FigureError) as error:
-            raise ComposeError(_template_error(shown, error, context, self.campaign.folder, line)) from None
+            with placing.active(), within_limits():
+                return text_of(load(), context)
+        except jinja2.TemplatesNotFound as error:
+            raise ComposeError(
+                f"no template {' or '.join(f'templates/{name}' for name in error.templates)}; create one"
+            ) from None
+        except DataError as error:  # a template file leads out of its folder, or is not UTF-8 text
+            raise ComposeError(str(error)) from None
+        except (jinja2.TemplateError, FigureError, *TEMPLATE_SLIPS) as error:
+            raise ComposeError(_template_error(shown, error, context, line)) from None
 
     def letterhead(self, partner_logo: Image | None = None) -> Letterhead:
         """The group's name, logo and contact lines, for the top of the first page."""
@@ -219,28 +295,43 @@ def _recipient(addressee: Addressee) -> dict[str, Any]:
 
 
 def _template_error(
-    name: str, error: Exception, context: dict[str, Any], folder: Path, line_in_file: int | None = None
+    name: str, error: Exception, context: dict[str, Any], line_in_file: int | None = None
 ) -> str:
     """`letters/x.md:14: 'gvaa' is undefined; names available: ...`, from Jinja's rewritten traceback.
 
-    The place is the innermost template frame, so an error in an included file names that file."""
+    The place is the innermost template frame, so an error in an included file names that file; failing
+    that, the innermost template frame of the error it interrupted (the time ran out while Jinja was
+    reporting another error)."""
     place, line = name, getattr(error, "lineno", None)
     if line_in_file is not None:  # a template held in one line of a file: its line is the file's
         line = line_in_file
     if getattr(error, "filename", None):
         place = str(error.filename)  # type: ignore[attr-defined]
-    if line is None:
+    for cause in (error, error.__context__) if line is None else ():
         frames = [
             f
-            for f in traceback.extract_tb(error.__traceback__)
+            for f in traceback.extract_tb(cause.__traceback__ if cause else None)
             if not f.filename.endswith(".py") and f.filename != "<template>"
         ]
         if frames:
             place, line = frames[-1].filename, frames[-1].lineno
-    if Path(place).is_absolute() and Path(place).is_relative_to(folder):
-        place = str(Path(place).relative_to(folder))
+            break
+    return f"{place}:{line or '?'}: {_what_went_wrong(error, context)}"
+
+
+def _what_went_wrong(error: Exception, context: dict[str, Any]) -> str:
+    """The problem in words, with the fix."""
+    if isinstance(error, RecursionError):
+        return (
+            "the template recurses without end (a macro that calls itself, a file that includes itself); "
+            "give the recursion a case that stops"
+        )
+    if not isinstance(error, jinja2.TemplateError | KeyCitiesError):  # a slip Python itself reported
+        kind = type(error).__name__
+        return f"{str(error) or kind} ({kind}); check the values, operators and filters on this line"
     message = getattr(error, "message", None) or str(error)
     if isinstance(error, jinja2.UndefinedError):
-        names = ", ".join(sorted(key for key in context if not key.startswith("__")))
-        message += f"; names available: {names}"
-    return f"{place}:{line or '?'}: {message}"
+        message += f"; names available: {', '.join(sorted(context))}"
+    elif isinstance(error, jinja2.exceptions.SecurityError):
+        message = f"{message.rstrip('.')}; templates read data and place it, and nothing more"
+    return message

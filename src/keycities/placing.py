@@ -1,18 +1,26 @@
 """What a template places: every figure as a `FigureRef` and every chart as a `ChartRef`, the filters that
 change how a figure is shown (`precision`, `millions`, `bare`, `note`, `gap`, `or_missing`, `lowerfirst`),
 and `place_value`, which turns each placed value into escaped Markdown: a figure formatted in the house
-style with its note marker, a chart drawn once with its sources cited, a date in the document's language,
-anything else as literal text.
+style with its note marker, a chart with its sources cited (drawn once the template has run), a date in
+the document's language, text and numbers as literal text. Anything else (a mapping, a function, a macro,
+one of Jinja's objects) is not placed: the document fails at that line.
+
+The document's formatter, notes and charts live in a `Placing` that `place_value` finds through a context
+variable, never in the template's namespace: templates cannot reach, print or change them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
 import jinja2
+from jinja2.exceptions import FilterArgumentError
+from markupsafe import soft_str
 
 from keycities.document import Chart
 from keycities.errors import FigureError
@@ -28,7 +36,10 @@ GAP_WORDS = {
 }
 
 
-@dataclass(frozen=True)
+MAX_DECIMALS = 6  # more places than any published figure has
+
+
+@dataclass(frozen=True, repr=False)
 class FigureRef:
     """A figure as a template places it: formatted, with a source note, unless told otherwise."""
 
@@ -65,10 +76,17 @@ class FigureRef:
         """How the figure was worked out, in words."""
         return self.figure.method
 
+    def __repr__(self) -> str:
+        # What `| string`, `~` or `'%r' %` make of a figure: its name as templates write it, never the
+        # tool's objects behind it, nor its value without its source note.
+        return f"figures.{self.figure.name}"
 
-@dataclass
+    __str__ = __repr__
+
+
+@dataclass(repr=False)
 class ChartRef:
-    """A chart a template may place; drawn on first placement, since drawing is slow."""
+    """A chart a template may place; drawn once, and only when placed, since drawing is slow."""
 
     key: str
     draw: Callable[[], Chart] | None
@@ -76,6 +94,48 @@ class ChartRef:
     missing: bool = False
     why: str = ""
     drawn: list[Chart] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"charts.{self.key}"  # as for a figure: its name, not the tool's objects
+
+    __str__ = __repr__
+
+
+@dataclass
+class Placing:
+    """What placing values in one document uses and gathers: its formatter, its source notes, and the charts
+    its templates placed, each with the sources its caption cites."""
+
+    formatter: Formatter
+    notes: SourceNotes
+    charts: list[tuple[ChartRef, tuple[str, ...]]] = field(default_factory=list)
+
+    @contextmanager
+    def active(self) -> Iterator[Placing]:
+        """`place_value` places into this document while the body runs."""
+        token = _PLACING.set(self)
+        try:
+            yield self
+        finally:
+            _PLACING.reset(token)
+
+    def drawn_charts(self) -> list[Chart]:
+        """The charts placed, in order, drawn after the template has run (so outside its limits), each
+        drawn once however often it is placed, with its sources cited in the caption."""
+        charts = []
+        for chart_ref, cited in self.charts:
+            if not chart_ref.drawn:
+                assert chart_ref.draw is not None  # placing a chart that cannot be drawn fails
+                chart_ref.drawn.append(chart_ref.draw())
+            chart = chart_ref.drawn[0]
+            if cited:
+                sources = ", ".join(f"[{letter}]" for letter in cited)
+                chart = replace(chart, caption=f"{chart.caption} Source: {sources}.")
+            charts.append(chart)
+        return charts
+
+
+_PLACING: ContextVar[Placing] = ContextVar("placing")
 
 
 def figure_tree(book: FigureBook) -> dict[str, Any]:
@@ -90,13 +150,13 @@ def figure_tree(book: FigureBook) -> dict[str, Any]:
     return tree
 
 
-@jinja2.pass_context
-def place_value(context: jinja2.runtime.Context, value: Any) -> str:
-    """Every `{{ value }}`: a figure becomes its formatted value and note; anything else literal text."""
+def place_value(value: Any) -> str:
+    """Every `{{ value }}`: a figure becomes its formatted value and note; text, numbers and dates literal
+    text; anything that is not data fails the document at that line."""
+    placing = _PLACING.get()
+    formatter, notes = placing.formatter, placing.notes
     if isinstance(value, FigureRef):
-        notes: SourceNotes = context["__notes__"]
         figure = value.figure
-        formatter: Formatter = context["__formatter__"]
         if figure.value is None and value.allow_missing:
             return escape(NOT_AVAILABLE[formatter.language]) + note_marker(notes.number(figure))
         try:
@@ -126,49 +186,92 @@ def place_value(context: jinja2.runtime.Context, value: Any) -> str:
                 f"the {value.key} chart cannot be drawn: {value.why}; handle the gap with "
                 f"{{% if charts.{value.key}.missing %}}"
             )
-        if not value.drawn:
-            value.drawn.append(value.draw())
-        notes = context["__notes__"]
         for drawn in value.figures:
             notes.record(drawn)
         cited = sorted({notes.cite(source) for drawn in value.figures for source in drawn.sources})
-        chart = value.drawn[0]
-        if cited:
-            chart = replace(chart, caption=f"{chart.caption} Source: {', '.join(f'[{c}]' for c in cited)}.")
-        charts: list[Chart] = context["__charts__"]
-        charts.append(chart)
-        return f"\n\n{chart_marker(len(charts) - 1)}\n\n"
+        placing.charts.append((value, tuple(cited)))
+        return f"\n\n{chart_marker(len(placing.charts) - 1)}\n\n"
     if isinstance(value, date):
-        return escape(context["__formatter__"].date(value))
-    return escape(str(value))
+        return escape(formatter.date(value))
+    # An undefined name is passed on, to fail with its own message (StrictUndefined) when made text.
+    if isinstance(value, str | int | float | jinja2.Undefined) or value is None:
+        return escape(str(value))
+    raise jinja2.TemplateRuntimeError(_not_placeable(value))
 
 
-def _gap(value: FigureRef) -> FigureRef:
-    return replace(value, gap_words=True)
+def is_data(value: Any) -> bool:
+    """Text, numbers, dates, figures and charts, and lists and mappings of them: what a template may turn
+    into text, as opposed to functions, macros and Jinja's own objects."""
+    if isinstance(value, str | int | float | date | FigureRef | ChartRef | jinja2.Undefined) or value is None:
+        return True
+    if isinstance(value, list | tuple):
+        return all(is_data(item) for item in value)
+    if isinstance(value, dict):
+        return all(is_data(key) and is_data(item) for key, item in value.items())
+    return False
 
 
-def _or_missing(value: FigureRef) -> FigureRef:
-    return replace(value, allow_missing=True)
+def _not_placeable(value: Any) -> str:
+    """Why a value cannot be placed, and what to place instead."""
+    if isinstance(value, dict):
+        return "a mapping cannot be placed whole; place one of its values (figures.group.gva, not figures)"
+    if isinstance(value, list | tuple):
+        return "a list cannot be placed whole; place its items in a loop, or join them: | join(', ')"
+    return (
+        f"a {type(value).__name__} is not data and cannot be placed; place text, numbers, dates, figures "
+        "or charts"
+    )
 
 
-def _precision(value: FigureRef, decimals: int) -> FigureRef:
-    return replace(value, decimals=decimals)
+def _figure(value: Any, name: str) -> FigureRef:
+    """`value` when it is a figure; else the filter `name` was given something it cannot change."""
+    if not isinstance(value, FigureRef):
+        raise FilterArgumentError(
+            f"the {name} filter applies to a figure (figures.<name>), not to a {type(value).__name__}"
+        )
+    return value
 
 
-def _millions(value: FigureRef) -> FigureRef:
-    return replace(value, scale="million")
+def _gap(value: Any) -> FigureRef:
+    return replace(_figure(value, "gap"), gap_words=True)
 
 
-def _bare(value: FigureRef) -> FigureRef:
-    return replace(value, with_note=False)
+def _or_missing(value: Any) -> FigureRef:
+    return replace(_figure(value, "or_missing"), allow_missing=True)
 
 
-def _note_only(value: FigureRef) -> FigureRef:
-    return replace(value, only_note=True)
+def _precision(value: Any, decimals: Any) -> FigureRef:
+    figure = _figure(value, "precision")
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= MAX_DECIMALS:
+        raise FilterArgumentError(
+            f"precision takes a whole number of decimal places from 0 to {MAX_DECIMALS}, not {decimals!r}"
+        )
+    return replace(figure, decimals=decimals)
 
 
-def _lower_first(text: str) -> str:
+def _millions(value: Any) -> FigureRef:
+    return replace(_figure(value, "millions"), scale="million")
+
+
+def _bare(value: Any) -> FigureRef:
+    return replace(_figure(value, "bare"), with_note=False)
+
+
+def _note_only(value: Any) -> FigureRef:
+    return replace(_figure(value, "note"), only_note=True)
+
+
+def _lower_first(text: Any) -> str:
+    if not isinstance(text, str):
+        raise FilterArgumentError(f"the lowerfirst filter applies to text, not to a {type(text).__name__}")
     return text[:1].lower() + text[1:]
+
+
+def _string(value: Any) -> str:
+    """Jinja's `string`, for data only: a function or one of Jinja's objects would print its Python form."""
+    if not is_data(value):
+        raise FilterArgumentError(_not_placeable(value))
+    return soft_str(value)
 
 
 FILTERS: Mapping[str, Callable[..., Any]] = {  # by the name a template gives: `{{ x | precision(1) }}`
@@ -179,4 +282,5 @@ FILTERS: Mapping[str, Callable[..., Any]] = {  # by the name a template gives: `
     "gap": _gap,
     "or_missing": _or_missing,
     "lowerfirst": _lower_first,
+    "string": _string,
 }
