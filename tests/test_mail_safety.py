@@ -588,3 +588,41 @@ def index_of(out: Path, path: str) -> int:
     """The position of the entry with this path in the manifest's documents."""
     documents = json.loads((out / "manifest.json").read_text())["documents"]
     return next(index for index, entry in enumerate(documents) if entry.get("path") == path)
+
+
+# ---- The message templates run in the documents' sandbox -------------------------------------------
+
+
+def test_a_mail_template_linked_out_of_templates_is_refused(
+    project: Path, good_out: Path, handler: Handler, tmp_path: Path
+) -> None:
+    secret = "keycities-mail-secret-51f2"
+    outside = tmp_path / "mail.txt"
+    outside.write_text((project / "templates" / "mail.txt").read_text(encoding="utf-8") + secret + "\n")
+    (project / "templates" / "mail.txt").unlink()
+    (project / "templates" / "mail.txt").symlink_to(outside)
+    result = run_mail(project, good_out)
+    no_traceback(result)
+    assert result.exit_code == 1
+    assert f"templates/mail.txt: a link to {outside}, which is outside templates/" in result.output
+    assert secret not in result.output
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{% for i in range(10**7) %}x{% endfor %}",
+        "{{ 'x' * 10**9 }}",
+        "{{ contact.append('evil') }}",
+        "{{ 9 ** (9 ** 9) }}",
+    ],
+)
+def test_a_runaway_or_mutating_mail_template_is_a_located_error(
+    project: Path, good_out: Path, handler: Handler, body: str
+) -> None:
+    template = project / "templates" / "mail.txt"
+    template.write_text(body + "\n" + template.read_text(encoding="utf-8"), encoding="utf-8")
+    result = run_mail(project, good_out)
+    no_traceback(result)
+    assert result.exit_code == 1
+    assert "error: templates/mail.txt:1: " in result.output

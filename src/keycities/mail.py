@@ -26,15 +26,16 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import escape
 
 from keycities.campaign import load_campaign
+from keycities.compose import TEMPLATE_SLIPS, FolderLoader, Sandbox
 from keycities.errors import MailError
 from keycities.ledger import LEDGER, Ledger, Row
 from keycities.mail_settings import Settings, address_problem, load_settings, rate_interval
 from keycities.output import MANIFEST, ManifestEntry, read_manifest, sha256, write_atomic
 from keycities.smtp import Connection, SendFailure
+from keycities.template_limits import text_of, within_limits
 from keycities.text_rules import text_problem
 
 OUTBOX = "outbox"
@@ -173,11 +174,12 @@ def letter_entries(out: Path) -> tuple[list[ManifestEntry], list[str]]:
 
 
 class Bodies:
-    """The plain-text and HTML bodies, from templates/mail.txt and mail.html (sandboxed, strict Jinja)."""
+    """The plain-text and HTML bodies, from templates/mail.txt and mail.html: strict Jinja in the documents'
+    sandbox (read-only data, limits on a run, no file from outside templates/)."""
 
     def __init__(self, project: Path) -> None:
-        environment = SandboxedEnvironment(
-            loader=jinja2.FileSystemLoader(project / "templates"),
+        environment = Sandbox(
+            loader=FolderLoader([project / "templates"]),
             undefined=jinja2.StrictUndefined,
             autoescape=jinja2.select_autoescape(),  # on for .html: data cannot inject markup
             keep_trailing_newline=True,
@@ -194,15 +196,16 @@ class Bodies:
         bodies = []
         for template in self.templates:
             try:
-                bodies.append(template.render(context))
-            except jinja2.TemplateError as error:
+                with within_limits():
+                    bodies.append(text_of(template, context))
+            except (jinja2.TemplateError, *TEMPLATE_SLIPS) as error:
                 lines = [
                     f.lineno
                     for f in traceback.extract_tb(error.__traceback__)
                     if f.filename == template.filename
                 ]
                 raise MailError(
-                    f"templates/{template.name}:{lines[-1] if lines else '?'}: {error.message}; names "
+                    f"templates/{template.name}:{lines[-1] if lines else '?'}: {error}; names "
                     f"available: {', '.join(sorted(context))}"
                 ) from None
         plain = (context["opt_out"], context["group_name"])
