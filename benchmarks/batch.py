@@ -26,11 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from keycities.build import FORMATS, build  # noqa: E402
-from keycities.plan import Selection, plan_letters  # noqa: E402
-from keycities.project import load_project  # noqa: E402
+from keycities.build.jobs import Selection, plan_letters  # noqa: E402
+from keycities.build.pipeline import FORMATS, build  # noqa: E402
+from keycities.compose.composition import prepare  # noqa: E402
+from keycities.data.inputs import load_inputs  # noqa: E402
 from keycities.render.html import load_stylesheet, render_html  # noqa: E402
-from keycities.render.workers import asset_folders  # noqa: E402
+from keycities.render.pool import asset_folders  # noqa: E402
 
 LETTER = "cities-in-action"
 
@@ -65,7 +66,7 @@ def make_project(folder: Path, count: int) -> Path:
 
 def timed_build(project_folder: Path, recipients: Path, out: Path, workers: int) -> tuple[float, int]:
     started = time.perf_counter()
-    project = load_project(project_folder, recipients_file=recipients)
+    project = prepare(load_inputs(project_folder, recipients_file=recipients))
     jobs = plan_letters(project, Selection(letter=LETTER))
     report = build(project, jobs, out, FORMATS, workers)
     if report.failed:
@@ -79,7 +80,7 @@ def baseline(project_folder: Path, recipients: Path, count: int) -> float:
 
     from keycities.render.docx import DocxRenderer
 
-    project = load_project(project_folder, recipients_file=recipients)
+    project = prepare(load_inputs(project_folder, recipients_file=recipients))
     jobs = plan_letters(project, Selection(letter=LETTER))[:count]
     stylesheet = load_stylesheet(project_folder / "templates" / "print.css")
     started = time.perf_counter()

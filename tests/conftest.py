@@ -13,9 +13,9 @@ import documents
 import pytest
 from build_support import SMALL_CSV, Small
 
-from keycities.campaign import Campaign, load_campaign
-from keycities.figure_book import FigureBook
-from keycities.figures import compute
+from keycities.data.cities import Campaign, load_campaign
+from keycities.figures.compute import compute
+from keycities.figures.model import FigureBook
 
 PROJECT_ROOT = documents.PROJECT_ROOT
 SHIPPED_YAML = PROJECT_ROOT / "cities.yaml"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from keycities.figure_book import Figure
+from keycities.figures.model import Figure
 from keycities.formatting import Formatter
 
 MINUS = "\u2212"

@@ -5,6 +5,7 @@ Heavy libraries (WeasyPrint, python-docx, matplotlib) are imported inside comman
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,8 +15,7 @@ from keycities import __version__
 from keycities.errors import BuildError, DataError, KeyCitiesError
 
 if TYPE_CHECKING:  # imported lazily at run time, so that --help stays instant
-    from keycities.plan import Selection
-    from keycities.project import Project
+    from keycities.build.jobs import Selection
 
 
 class Commands(click.Group):
@@ -78,31 +78,15 @@ def cli(ctx: click.Context) -> None:
 @click.option("--list", "list_figures", is_flag=True, help="Also list every figure's name, for templates.")
 def check(project: Path, strict: bool, show_sources: bool, list_figures: bool) -> None:
     """Validate every input and show the headline figures and the published claims against them."""
-    from keycities.claims import reconcile
-    from keycities.formatting import Formatter
-    from keycities.project import load_project
-    from keycities.report import claim_warnings, claims_table, figure_list, headline_table, sources_table
+    from keycities.check import check as check_project
 
-    loaded = load_project(project, strict)
-    _warn(loaded.warnings)
-    campaign, book = loaded.campaign, loaded.book
-    formatter = Formatter(campaign.data.group.money_style)
-    results = reconcile(campaign, book)
-    click.echo(f"Headline figures, from {project / 'cities.yaml'}\n")
-    click.echo(headline_table(book, formatter))
-    click.echo("\nPublished claims against the data\n")
-    click.echo(claims_table(results, formatter))
-    if show_sources:
-        click.echo("\nSources\n")
-        click.echo(sources_table(campaign))
-    if list_figures:
-        click.echo("\nFigures (in templates: {{ figures.<name> }})\n")
-        click.echo(figure_list(book, formatter))
-    _warn(claim_warnings(campaign, results, formatter))
-    click.echo(
-        f"\n{_count(len(campaign.members), 'member')}, {_count(len(loaded.addressees), 'recipient')} and "
-        f"{_count(len(loaded.letters), 'letter')} valid; {len(book.figures)} figures computed."
-    )
+    findings = check_project(project, strict, show_sources, list_figures)
+    _warn(findings.warnings)
+    for number, (heading, text) in enumerate(findings.sections):
+        click.echo(("\n" if number else "") + f"{heading}\n")
+        click.echo(text)
+    _warn(findings.notices)
+    click.echo(f"\n{findings.summary}")
 
 
 out_option = click.option(
@@ -131,13 +115,15 @@ recipients_option = click.option(
     help="Use this recipients file (.yaml or .csv) instead of the project's recipients.yaml/.csv.",
 )
 force_option = click.option("--force", is_flag=True, help="Rebuild documents even when nothing has changed.")
+letter_option = click.option("--letter", help="Only this letter (its file name in letters/, without .md).")
+recipient_option = click.option("--recipient", help="Only this recipient id.")
 
 
 @cli.command()
 @project_option
 @strict_option
-@click.option("--letter", help="Only this letter (its file name in letters/, without .md).")
-@click.option("--recipient", help="Only this recipient id.")
+@letter_option
+@recipient_option
 @recipients_option
 @format_option
 @out_option
@@ -155,14 +141,10 @@ def letters(
     force: bool,
 ) -> None:
     """Write each letter for each of its recipients: out/letters/<letter>/<recipient>.pdf and .docx."""
-    from keycities.plan import Selection
-    from keycities.project import load_project
+    from keycities.build.jobs import Selection
 
-    loaded = load_project(project, strict, recipients)
-    _warn(loaded.warnings)
-    _run_build(
-        loaded, Selection(briefings=False, letter=letter, recipient=recipient), out, formats, jobs, force
-    )
+    selection = Selection(briefings=False, letter=letter, recipient=recipient)
+    _run_build(project, strict, recipients, selection, out, formats, jobs, force)
 
 
 @cli.command()
@@ -183,12 +165,9 @@ def briefings(
     force: bool,
 ) -> None:
     """Write each member's briefing pack: out/briefings/<slug>.pdf and .docx (and <slug>.cy.* in Welsh)."""
-    from keycities.plan import Selection
-    from keycities.project import load_project
+    from keycities.build.jobs import Selection
 
-    loaded = load_project(project, strict)
-    _warn(loaded.warnings)
-    _run_build(loaded, Selection(letters=False, city=city), out, formats, jobs, force)
+    _run_build(project, strict, None, Selection(letters=False, city=city), out, formats, jobs, force)
 
 
 @cli.command()
@@ -199,19 +178,16 @@ def briefings(
 @out_option
 def preview(project: Path, strict: bool, letter: str, recipient: str, out: Path | None) -> None:
     """Write one letter as an HTML page to check in a browser, and print its path."""
-    from keycities.preview import write_preview
-    from keycities.project import load_project
+    from keycities.build.preview import preview as write_preview
 
-    loaded = load_project(project, strict)
-    _warn(loaded.warnings)
-    click.echo(write_preview(loaded, letter, recipient, out or project / "out"))
+    click.echo(write_preview(project, letter, recipient, out or project / "out", _warn, strict))
 
 
 @cli.command()
 @project_option
 @strict_option
-@click.option("--letter", help="Only this letter (its file name in letters/, without .md).")
-@click.option("--recipient", help="Only this recipient id.")
+@letter_option
+@recipient_option
 @click.option("--city", help="Only this member's briefing pack (its slug).")
 @recipients_option
 @format_option
@@ -235,17 +211,16 @@ def build(
     combined: bool,
 ) -> None:
     """Build every document: each letter for each recipient, each member's pack, then out/index.html."""
-    from keycities.plan import Selection
-    from keycities.project import load_project
+    from keycities.build.jobs import Selection
 
-    loaded = load_project(project, strict, recipients)
-    _warn(loaded.warnings)
     selection = Selection(letter=letter, recipient=recipient, city=city)
-    _run_build(loaded, selection, out, formats, jobs, force, combined)
+    _run_build(project, strict, recipients, selection, out, formats, jobs, force, combined)
 
 
 def _run_build(
-    project: Project,
+    project: Path,
+    strict: bool,
+    recipients: Path | None,
     selection: Selection,
     out: Path | None,
     formats: tuple[str, ...],
@@ -254,23 +229,15 @@ def _run_build(
     combined: bool = False,
 ) -> None:
     """Build the selected documents with a progress display, then print the summary; failures exit 1."""
-    from keycities.build import FORMATS, build_selection
-    from keycities.progress import ProgressDisplay
+    from keycities.build.pipeline import FORMATS, build_project
 
     chosen = tuple(f for f in FORMATS if f in formats) or FORMATS
-    folder = out or project.folder / "out"
-    if "pdf" in chosen:
-        from keycities.render.pdf import harfbuzz_subset_missing
-
-        if harfbuzz_subset_missing():
-            _warn(
-                [
-                    "libharfbuzz-subset0 is not installed: PDFs take 3 to 4 times longer and differ between "
-                    "runs; install it with `make` (or apt-get install libharfbuzz-subset0)"
-                ]
-            )
-    with ProgressDisplay() as display:
-        report = build_selection(project, selection, folder, chosen, jobs, force, display.update, combined)
+    folder = out or project / "out"
+    with Progress() as progress:
+        report = build_project(
+            project, selection, folder, chosen, _warn, strict=strict, recipients=recipients, workers=jobs,
+            force=force, progress=progress.update, combined=combined,
+        )  # fmt: skip
     _warn(sorted(set(report.warnings)))
     for document, reason in report.failed:
         click.echo(f"error: {document}: {reason}", err=True)
@@ -286,79 +253,168 @@ def _run_build(
         )
 
 
-@cli.command()
-@project_option
-@strict_option
-@out_option
-@click.option("--send", is_flag=True, help="Send through the SMTP server in mail.yaml  [default: a dry run]")
-@click.option("--limit", type=click.IntRange(min=1), help="Send at most this many messages.")
-@click.option("--letter", help="Only this letter (its file name in letters/, without .md).")
-@click.option(
+class Progress:
+    """Each finished document: click's progress bar on a terminal, a line each otherwise (logs, CI)."""
+
+    def __init__(self) -> None:
+        self.terminal = sys.stderr.isatty()
+        self.bar: Any = None  # click's bar, made once the number of documents is known
+
+    def update(self, done: int, total: int, document: str, status: str) -> None:
+        """Show that one more document is done."""
+        if not self.terminal:
+            click.echo(f"[{done}/{total}] {status} {document}", err=True)
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, file=sys.stderr, item_show_func=lambda item: item)
+            self.bar.__enter__()
+        self.bar.update(1, f"{status} {document}"[:50])
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+limit_option = click.option("--limit", type=click.IntRange(min=1), help="At most this many messages.")
+attach_option = click.option(
     "--attach", type=click.Choice(["docx"]), multiple=True, help="Also attach the Word file (the PDF is)."
 )
-@click.option(
+rate_option = click.option(
     "--rate",
     help="At most this many messages: N/s, N/min, N/h or N/day, from 1/day to 100/s  "
     "[default: rate in mail.yaml]",
 )
-@click.option("--status", is_flag=True, help="Summarise the ledger of messages sent from the output folder.")
-@click.option(
-    "--export", type=click.Path(dir_okay=False, path_type=Path), help="Write the ledger to this CSV file."
-)
-@click.option("--confirm-sent", type=int, metavar="ID", help="Record that message ID, left sending, arrived.")
-@click.option(
-    "--confirm-unsent", type=int, metavar="ID", help="Record that message ID, left sending, did not arrive."
-)
-def mail(
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def mail(ctx: click.Context) -> None:
+    """Email each built letter to its recipient, once. Draft, check, then send.
+
+    `mail draft` writes the messages to <out>/outbox/ to check; `mail send` sends them, recording each in
+    the ledger so that none goes twice; `mail status` shows what went and what needs attention."""
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@mail.command("draft")
+@project_option
+@strict_option
+@out_option
+@letter_option
+@attach_option
+@limit_option
+def mail_draft(
     project: Path,
     strict: bool,
     out: Path | None,
-    send: bool,
-    limit: int | None,
     letter: str | None,
     attach: tuple[str, ...],
-    rate: str | None,
-    status: bool,
-    export: Path | None,
-    confirm_sent: int | None,
-    confirm_unsent: int | None,
+    limit: int | None,
 ) -> None:
-    """Email each built letter to its recipient, once; writes .eml files to <out>/outbox/ unless --send."""
-    from keycities import ledger
+    """Write each message to <out>/outbox/ to check; send nothing."""
+    _mail_letters(project, strict, out, letter, attach, limit, send=False)
+
+
+@mail.command("send")
+@project_option
+@strict_option
+@out_option
+@letter_option
+@attach_option
+@limit_option
+@rate_option
+def mail_send(
+    project: Path,
+    strict: bool,
+    out: Path | None,
+    letter: str | None,
+    attach: tuple[str, ...],
+    limit: int | None,
+    rate: str | None,
+) -> None:
+    """Send each message through the SMTP server in mail.yaml, once."""
+    _mail_letters(project, strict, out, letter, attach, limit, send=True, rate=rate)
+
+
+def _mail_letters(
+    project: Path,
+    strict: bool,
+    out: Path | None,
+    letter: str | None,
+    attach: tuple[str, ...],
+    limit: int | None,
+    send: bool,
+    rate: str | None = None,
+) -> None:
+    """Draft or send the messages, then print the summary; messages not sent exit 1."""
     from keycities.errors import MailError
-    from keycities.mail import MailOptions, mail_letters
+    from keycities.mail.messages import OUTBOX, MailOptions
+    from keycities.mail.send import mail_letters
 
     folder = out or project / "out"
-    confirm = confirm_sent if confirm_sent is not None else confirm_unsent
-    modes = {"--status": status, "--export": export is not None, "--send": send}
-    modes |= {"--confirm-sent": confirm_sent is not None, "--confirm-unsent": confirm_unsent is not None}
-    chosen = [name for name, given in modes.items() if given]
-    if len(chosen) > 1:
-        raise click.UsageError(f"{' and '.join(chosen)} cannot be combined; give one")
-    if status:
-        click.echo("\n".join(ledger.status_lines(folder)))
-    elif export:
-        click.echo(f"{ledger.export_csv(folder, export)} messages written to {export}")
-    elif confirm is not None:
-        row = ledger.confirm(folder, confirm, was_sent=confirm_sent is not None)
-        click.echo(f"{row.label} <{row.email}>: now {row.outcome}")
-    else:
-        options = MailOptions(send, limit, letter, "docx" in attach, rate, strict)
-        report = mail_letters(
-            project,
-            folder,
-            options,
-            lambda line, problem: click.echo(line, err=problem),
-            prompt=lambda text: str(click.prompt(text, hide_input=True)),
+    report = mail_letters(
+        project,
+        folder,
+        MailOptions(send, limit, letter, "docx" in attach, rate, strict),
+        lambda line, problem: click.echo(line, err=problem),
+        prompt=lambda text: str(click.prompt(text, hide_input=True)),
+    )
+    click.echo(report.summary())
+    if not send:
+        click.echo(
+            f"Draft: nothing was sent. Check the messages in {folder / OUTBOX}, then send them with "
+            "`generate.py mail send` and the same options."
         )
-        click.echo(report.summary())
-        if not send:
-            outbox = folder / "outbox"
-            click.echo(f"Dry run: nothing was sent. Check the messages in {outbox}, then add --send.")
-        if report.counts["held back by --limit"]:
-            click.echo("Run the same command again to send the next ones.")
-        if report.unsent:
-            raise MailError(report.hint())
+    if report.counts["held back by --limit"]:
+        click.echo("Run the same command again to send the next ones.")
+    if report.unsent:
+        raise MailError(report.hint())
+
+
+@mail.command("status")
+@project_option
+@out_option
+def mail_status(project: Path, out: Path | None) -> None:
+    """Summarise the ledger: what was sent, and what needs attention."""
+    from keycities.mail.ledger import status_lines
+
+    click.echo("\n".join(status_lines(out or project / "out")))
+
+
+@mail.command("export")
+@project_option
+@out_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def mail_export(project: Path, out: Path | None, file: Path) -> None:
+    """Write the ledger of messages to FILE as CSV, for the records."""
+    from keycities.mail.ledger import export_csv
+
+    click.echo(f"{export_csv(out or project / 'out', file)} messages written to {file}")
+
+
+@mail.command("confirm")
+@project_option
+@out_option
+@click.argument("message_id", metavar="ID", type=int)
+@click.option(
+    "--arrived/--not-arrived",
+    default=None,
+    help="It arrived (recorded as sent), or it did not (queued to go with the next `mail send`).",
+)
+def mail_confirm(project: Path, out: Path | None, message_id: int, arrived: bool | None) -> None:
+    """Record whether message ID, left sending, arrived."""
+    from keycities.mail import ledger
+
+    if arrived is None:
+        raise click.UsageError(
+            f"give --arrived or --not-arrived: did message {message_id} reach its recipient?"
+        )
+    row = ledger.confirm(out or project / "out", message_id, was_sent=arrived)
+    click.echo(f"{row.label} <{row.email}>: now {row.outcome}")
 
 
 def main() -> None:

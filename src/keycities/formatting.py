@@ -15,10 +15,10 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from keycities.figure_book import Figure
+from keycities.data.schema import Language
+from keycities.figures.model import Figure
 
 MoneyStyle = Literal["house", "govuk"]
-Language = Literal["en-GB", "cy"]
 
 BABEL_LOCALES = {"en-GB": "en_GB", "cy": "cy"}  # the documents' language tags, as Babel names them
 LARGE = {  # (divisor, house suffix, GOV.UK word) by language

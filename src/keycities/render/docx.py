@@ -8,26 +8,22 @@ import struct
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import fields, is_dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
 
 import docx
 from docx.document import Document as WordDocument
-from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_BREAK
 from docx.image.exceptions import UnrecognizedImageError
 from docx.opc.exceptions import PackageNotFoundError
-from docx.oxml import OxmlElement, parse_xml
-from docx.oxml.ns import nsdecls, qn
-from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.section import Section, _Footer, _Header
 from docx.shared import Mm
 from docx.text.paragraph import Paragraph as WordParagraph
 from docx.text.run import Run as WordRun
 
-from keycities.document import (
+from keycities.compose.blocks import (
     AddressBlock,
     Block,
     Chart,
@@ -45,6 +41,19 @@ from keycities.document import (
     Table,
 )
 from keycities.errors import RenderError
+from keycities.render.ooxml import (
+    add_field,
+    clear_reference_content,
+    defined,
+    deterministic_zip,
+    new_section,
+    number_drawings,
+    restart_page_numbers,
+    set_core_properties,
+    set_default_language,
+    set_language,
+    word_language,
+)
 
 # Every style the renderer names; an office may restyle them in Word but must keep the names.
 PARAGRAPH_STYLES = (
@@ -61,14 +70,7 @@ ROLE_STYLES = {"body": "Normal"} | {
 
 # Characters XML 1.0 cannot carry (python-docx raises ValueError) and lone surrogates (UnicodeEncodeError).
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_HeaderOrFooter = TypeVar("_HeaderOrFooter", _Header, _Footer)
 _PAGE_WORDS = {"cy": ("Tudalen", "o")}
-_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-# w:sectPr children that must follow w:pgNumType, in schema order.
-_AFTER_PGNUMTYPE = (
-    *("w:cols", "w:formProt", "w:vAlign", "w:noEndnote", "w:titlePg", "w:textDirection", "w:bidi"),
-    *("w:rtlGutter", "w:docGrid", "w:printerSettings", "w:sectPrChange"),
-)
 
 
 class DocxRenderer:
@@ -96,33 +98,29 @@ class DocxRenderer:
         if missing:
             raise RenderError(f"{reference}: missing Word styles: {', '.join(missing)}")
 
-    def render(self, document: Document) -> bytes:
-        """Return the .docx bytes of one document."""
+    def render(self, document: Document) -> tuple[bytes, None]:
+        """One document's .docx; no page count, since Word counts the pages only when it opens the file."""
         return self.render_combined([document])
 
-    def render_combined_with_pages(self, documents: Sequence[Document]) -> tuple[bytes, None]:
-        """The combined file; Word counts its pages only when it opens it."""
-        return self.render_combined(documents), None
-
-    def render_combined(self, documents: Sequence[Document]) -> bytes:
-        """Return one .docx holding each document in its own section, each numbered from page 1."""
+    def render_combined(self, documents: Sequence[Document]) -> tuple[bytes, None]:
+        """One .docx holding each document in its own section, each numbered from page 1; no page count."""
         if not documents:
             raise RenderError("no documents to render to Word")
         for document in documents:
             _check_text(document)
         word = docx.Document(io.BytesIO(self._template))
-        _clear_reference_content(word)
+        clear_reference_content(word)
         # A file of one document counts all its pages (NUMPAGES, which LibreOffice also fills in); a
         # combined file counts each section's own (SECTIONPAGES, which only Word fills in).
         total = "NUMPAGES" if len(documents) == 1 else "SECTIONPAGES"
         builder = _Builder(word, documents[0].language, self._style_ids, total)
         previous: Document | None = None
         for document in documents:
-            builder.add(document, word.sections[0] if previous is None else _new_section(word), previous)
+            builder.add(document, word.sections[0] if previous is None else new_section(word), previous)
             previous = document
-        _set_properties(word, documents[0])
-        _number_drawings(word)
-        return _deterministic_zip(word)
+        set_core_properties(word, documents[0])
+        number_drawings(word)
+        return deterministic_zip(word), None
 
 
 class _Builder:
@@ -137,28 +135,24 @@ class _Builder:
         self._file_language = file_language
         self._run_language: str | None = None
         self._label = ""
-        _set_default_language(word, _word_language(file_language))
+        set_default_language(word, word_language(file_language))
 
     def add(self, document: Document, section: Section, previous: Document | None) -> None:
         """Append one document's section: letterhead, footer and blocks."""
         # Runs carry their own language only when a combined file mixes English and Welsh.
         language = document.language
-        self._run_language = None if language == self._file_language else _word_language(language)
+        self._run_language = None if language == self._file_language else word_language(language)
         self._label = f"{document.title!r}: letterhead"
         section.different_first_page_header_footer = True
-        page_numbers = section._sectPr.find(qn("w:pgNumType"))
-        if page_numbers is None:
-            page_numbers = OxmlElement("w:pgNumType")
-            section._sectPr.insert_element_before(page_numbers, *_AFTER_PGNUMTYPE)
-        page_numbers.set(qn("w:start"), "1")
+        restart_page_numbers(section)
         # A header or footer the same as the previous section's links to it (Word's "Link to Previous"),
         # so a batch of letters holds one letterhead; python-docx adds each new part in quadratic time.
         if not _repeats(previous, document, "letterhead"):
-            self._letterhead(_defined(section.first_page_header), document.letterhead)
+            self._letterhead(defined(section.first_page_header), document.letterhead)
         if previous is None:
-            _defined(section.first_page_footer)
+            defined(section.first_page_footer)
         if not _repeats(previous, document, "footer"):
-            self._footer(_defined(section.footer), document)
+            self._footer(defined(section.footer), document)
         # A lone Heading 1 is the document's title, so the notes sit one level under it.
         notes_level = 2 if sum(isinstance(b, Heading) and b.level == 1 for b in document.blocks) == 1 else 1
         for index, block in enumerate(document.blocks, start=1):
@@ -222,7 +216,7 @@ class _Builder:
         if italic:
             run.italic = True
         if self._run_language is not None:
-            _set_language(run._r.get_or_add_rPr(), self._run_language)
+            set_language(run._r.get_or_add_rPr(), self._run_language)
         return run
 
     def _list(self, block: ListBlock) -> None:
@@ -300,9 +294,9 @@ class _Builder:
         paragraph = self._styled(footer.paragraphs[0], "Footer")
         page, of = _PAGE_WORDS.get(document.language.split("-")[0], ("Page", "of"))
         self._text(paragraph, f"{document.footer}\t{page} ")
-        _add_field(paragraph, "PAGE")
+        add_field(paragraph, "PAGE")
         self._text(paragraph, f" {of} ")
-        _add_field(paragraph, self._total)
+        add_field(paragraph, self._total)
 
 
 def _repeats(previous: Document | None, document: Document, field: str) -> bool:
@@ -334,102 +328,3 @@ def _strings(value: object) -> Iterator[str]:
     elif is_dataclass(value) and not isinstance(value, type):
         for field in fields(value):
             yield from _strings(getattr(value, field.name))
-
-
-def _word_language(tag: str) -> str:
-    # Word's proofing languages are region-qualified ("cy-GB"); every member city is in the UK.
-    return tag if "-" in tag else f"{tag}-GB"
-
-
-def _set_language(rpr: BaseOxmlElement, tag: str) -> None:
-    lang = rpr.find(qn("w:lang"))
-    if lang is None:
-        lang = OxmlElement("w:lang")
-        rpr.insert_element_before(lang, "w:eastAsianLayout", "w:specVanish", "w:oMath")
-    lang.set(qn("w:val"), tag)
-
-
-def _set_default_language(word: WordDocument, tag: str) -> None:
-    for rpr in word.styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr"):
-        _set_language(rpr, tag)
-
-
-def _clear_reference_content(word: WordDocument) -> None:
-    # Sample text or headers an office typed while restyling the reference must not reach a letter.
-    word.element.body.clear_content()
-    section = word.sections[0]
-    for kind in ("header", "footer"):
-        for prefix in ("", "first_page_", "even_page_"):
-            getattr(section, prefix + kind).is_linked_to_previous = True
-
-
-def _new_section(word: WordDocument) -> Section:
-    section: Section = word.add_section(WD_SECTION.NEW_PAGE)
-    # Move the break into the last paragraph when there is one, so no empty paragraph ends a letter.
-    break_paragraph = section._sectPr.getprevious()
-    previous = break_paragraph.getprevious()
-    if previous is not None and previous.tag == qn("w:p") and not previous.xpath("./w:pPr/w:sectPr"):
-        previous.get_or_add_pPr()._insert_sectPr(break_paragraph.pPr.sectPr)
-        break_paragraph.getparent().remove(break_paragraph)
-    return section
-
-
-def _defined(part: _HeaderOrFooter) -> _HeaderOrFooter:
-    # An explicit definition for this section, rather than one inherited from the previous letter.
-    part.is_linked_to_previous = False
-    return part
-
-
-def _add_field(paragraph: WordParagraph, instruction: str) -> None:
-    runs = (
-        '<w:fldChar w:fldCharType="begin"/>',
-        f'<w:instrText xml:space="preserve"> {instruction} </w:instrText>',
-        '<w:fldChar w:fldCharType="separate"/>',
-        "<w:t>1</w:t>",
-        '<w:fldChar w:fldCharType="end"/>',
-    )
-    for content in runs:
-        paragraph._p.append(parse_xml(f"<w:r {nsdecls('w')}>{content}</w:r>"))
-
-
-def _set_properties(word: WordDocument, document: Document) -> None:
-    properties = word.core_properties
-    # Start from nothing, so no value from python-docx or from whoever last saved the reference survives.
-    for element in list(properties._element):
-        properties._element.remove(element)
-    stamp = datetime(document.created.year, document.created.month, document.created.day, tzinfo=UTC)
-    properties.title = document.title
-    properties.author = document.author
-    properties.last_modified_by = document.author
-    properties.subject = document.subject
-    properties.language = document.language
-    properties.keywords = ", ".join(document.keywords)
-    properties.created = stamp
-    properties.modified = stamp
-    properties.revision = 1
-
-
-def _number_drawings(word: WordDocument) -> None:
-    # python-docx numbers pictures per part, so a header logo and a body chart can share an id.
-    stories = [word.part]
-    for sect_pr in word.element.body.iter(qn("w:sectPr")):
-        for reference in sect_pr.iterchildren(qn("w:headerReference"), qn("w:footerReference")):
-            stories.append(word.part.related_parts[reference.get(qn("r:id"))])
-    drawings = (doc_pr for story in stories for doc_pr in story.element.iter(qn("wp:docPr")))
-    for number, doc_pr in enumerate(drawings, start=1):
-        doc_pr.set("id", str(number))
-        doc_pr.set("name", f"Picture {number}")
-
-
-def _deterministic_zip(word: WordDocument) -> bytes:
-    # python-docx stamps each zip entry with the save time; rewrite with a fixed time and order.
-    saved = io.BytesIO()
-    word.save(saved)
-    out = io.BytesIO()
-    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(out, "w") as target:
-        for name in sorted(source.namelist(), key=lambda name: (name != "[Content_Types].xml", name)):
-            info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 0
-            target.writestr(info, source.read(name))
-    return out.getvalue()

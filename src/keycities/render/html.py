@@ -17,7 +17,7 @@ from urllib.request import url2pathname
 
 from markupsafe import escape
 
-from keycities.document import (
+from keycities.compose.blocks import (
     AddressBlock,
     Block,
     Chart,
@@ -64,20 +64,36 @@ def render_html(
     joined into one PDF keep their links to their own notes. A `self_contained` page (a preview to open
     in a browser) tells the browser to load nothing but what it holds.
     """
-    return _page([document], [anchor_prefix], stylesheet=stylesheet, batch=False, sealed=self_contained)
-
-
-def render_combined_html(documents: Sequence[Document], *, stylesheet: str) -> str:
-    """Render several documents as one HTML page, each starting on a new page with its own letterhead.
-
-    The page takes its title, metadata and root language from the first document; each document keeps
-    its own language on its <article>. Printed by WeasyPrint, page numbers restart with each document
-    but read "Page N" without "of M", since CSS can only count the pages of the whole batch.
-    """
-    if not documents:
-        raise RenderError("cannot combine an empty list of documents")
-    prefixes = [f"d{index}-" for index in range(1, len(documents) + 1)]
-    return _page(documents, prefixes, stylesheet=stylesheet, batch=True, sealed=False)
+    if re.search(r"</style", stylesheet, re.IGNORECASE):
+        raise RenderError("the stylesheet contains '</style', which would end the <style> element early")
+    head = [
+        '<meta charset="utf-8">',
+        f"<title>{escape(document.title)}</title>",
+        f'<meta name="author" content="{escape(document.author)}">',
+        f'<meta name="description" content="{escape(document.subject)}">',
+        f'<meta name="keywords" content="{escape(", ".join(document.keywords))}">',
+        # A fixed creation date keeps the PDF bytes identical from run to run.
+        f'<meta name="dcterms.created" content="{document.created.isoformat()}">',
+    ]
+    if self_contained:
+        head.append(f'<meta http-equiv="Content-Security-Policy" content="{SEALED_PAGE_POLICY}">')
+    head.append(f"<style>{UNBREAKABLE_TEXT_WRAPS}</style>")
+    if stylesheet:
+        head.append(f"<style>\n{stylesheet}\n</style>")
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            f'<html lang="{escape(document.language)}">',
+            "<head>",
+            *head,
+            "</head>",
+            "<body>",
+            _article(document, anchor_prefix=anchor_prefix),
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
 
 
 class RefusedURL(ValueError):
@@ -159,58 +175,12 @@ def _data_url(path: Path) -> str:
     return f"data:{media_type};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def _page(
-    documents: Sequence[Document],
-    anchor_prefixes: Sequence[str],
-    *,
-    stylesheet: str,
-    batch: bool,
-    sealed: bool,
-) -> str:
-    if re.search(r"</style", stylesheet, re.IGNORECASE):
-        raise RenderError("the stylesheet contains '</style', which would end the <style> element early")
-    first = documents[0]
-    head = [
-        '<meta charset="utf-8">',
-        f"<title>{escape(first.title)}</title>",
-        f'<meta name="author" content="{escape(first.author)}">',
-        f'<meta name="description" content="{escape(first.subject)}">',
-        f'<meta name="keywords" content="{escape(", ".join(first.keywords))}">',
-        # A fixed creation date keeps the PDF bytes identical from run to run.
-        f'<meta name="dcterms.created" content="{first.created.isoformat()}">',
-    ]
-    if sealed:
-        head.append(f'<meta http-equiv="Content-Security-Policy" content="{SEALED_PAGE_POLICY}">')
-    head.append(f"<style>{UNBREAKABLE_TEXT_WRAPS}</style>")
-    if stylesheet:
-        head.append(f"<style>\n{stylesheet}\n</style>")
-    articles = [
-        _article(document, anchor_prefix=prefix)
-        for document, prefix in zip(documents, anchor_prefixes, strict=True)
-    ]
-    body_class = ' class="batch"' if batch else ""
-    return "\n".join(
-        [
-            "<!DOCTYPE html>",
-            f'<html lang="{escape(first.language)}">',
-            "<head>",
-            *head,
-            "</head>",
-            f"<body{body_class}>",
-            *articles,
-            "</body>",
-            "</html>",
-            "",
-        ]
-    )
-
-
 def _article(document: Document, *, anchor_prefix: str) -> str:
     parts = [
         f'<article class="document {escape(document.kind)}" lang="{escape(document.language)}">',
         _letterhead(document.letterhead),
-        # Always present, even empty, so a batch never shows the previous document's footer. It is
-        # placed on the first page so that every continuation page finds it (a running element).
+        # Always present, even with no footer text, as it holds the page number. It is placed on the
+        # first page so that every continuation page finds it (a running element).
         '<div class="page-footer">'
         f'<span class="footer-text">{escape(document.footer)}</span><span class="page-number"></span>'
         "</div>",

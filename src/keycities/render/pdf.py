@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from keycities.document import Document
+from keycities.compose.blocks import Document
 from keycities.errors import RenderError
 from keycities.render.html import RefusedURL, allowed_file, load_stylesheet, render_html
 
@@ -44,27 +44,19 @@ class PdfRenderer:
         with self._failures(f"{stylesheet}: "):
             self._css = CSS(string=css_text, url_fetcher=self._fetcher, font_config=self._fonts)
 
-    def render(self, document: Document) -> bytes:
-        """Render one document to PDF bytes; the same document always gives the same bytes."""
-        return self.render_with_pages(document)[0]
-
-    def render_with_pages(self, document: Document) -> tuple[bytes, int]:
-        """Render one document to PDF bytes, with its number of pages (for the proof page)."""
+    def render(self, document: Document) -> tuple[bytes, int]:
+        """One document's PDF and its number of pages; the same document always gives the same bytes."""
         with self._failures(f"{document.title}: "):
             layout = self._layout(document, anchor_prefix="")
             return self._write(layout), len(layout.pages)
 
-    def render_combined(self, documents: Sequence[Document]) -> bytes:
-        """Render several documents into one PDF, for printing a batch.
+    def render_combined(self, documents: Sequence[Document]) -> tuple[bytes, int]:
+        """Several documents in one PDF, for printing a batch, with its number of pages.
 
         Each document is laid out on its own and the pages are joined, so each keeps its letterhead,
         its "Page N of M" and its pages exactly as in its own PDF. The file's title, metadata and
         language are the first document's.
         """
-        return self.render_combined_with_pages(documents)[0]
-
-    def render_combined_with_pages(self, documents: Sequence[Document]) -> tuple[bytes, int]:
-        """The combined PDF, with its number of pages."""
         if not documents:
             raise RenderError("cannot combine an empty list of documents")
         with self._failures("batch: "):

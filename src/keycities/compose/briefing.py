@@ -1,0 +1,235 @@
+"""A member's briefing pack: the briefing template filled with its figures, charts, asks and local content.
+
+The template is `templates/<slug>/briefing.md` when the member has one, else `templates/briefing.md`
+(`briefing.cy.md` for a Welsh pack). Charts are drawn only when a template places them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keycities.compose.blocks import Chart, Document, Image
+from keycities.compose.charts import Bar, ChartImages, ranked_bars, share_bar
+from keycities.compose.citations import SourceNotes
+from keycities.compose.letter import Composed, Composer
+from keycities.compose.markdown import clean
+from keycities.compose.placing import ChartRef, Placing
+from keycities.data.cities import Comparator, Member
+from keycities.data.local_content import LocalContent, LocalFront
+from keycities.data.schema import Language
+from keycities.errors import ComposeError
+from keycities.figures.model import Figure, FigureBook
+from keycities.formatting import Formatter
+
+WORDS = {
+    "en-GB": {
+        "title": "{name}: briefing pack",
+        "subject": "{name} and the {group}: figures, asks and local priorities",
+        "notes": "Sources and method",
+        "productivity_caption": "GVA per filled job, 2017, members of the group",
+        "not_shown": "Not shown, for want of a figure: {names}.",
+        "share_caption": "{name}'s share of the group's GVA, 2017",
+        "others": "Other members",
+        "productivity_alt": "Bar chart of GVA per filled job in 2017 for the {count} members with a "
+        "figure, from highest to lowest, with the {benchmark} average of {average} marked by a line. "
+        "{where}",
+        "highlighted": "{name}, highlighted, is {rank} at {value}.",
+        "not_charted": "{name} has no figure and is not shown ({why}).",
+        "share_alt": "Bar showing the group's GVA in 2017, {total}, split into {name}'s {value} ({share}) "
+        "and the other members' {rest}.",
+    },
+    "cy": {
+        "title": "{name}: pecyn briffio",
+        "subject": "{name} a'r {group}: ffigurau, gofynion a blaenoriaethau lleol",
+        "notes": "Ffynonellau a dull",
+        "productivity_caption": "GVA fesul swydd wedi'i llenwi, 2017, aelodau'r grŵp",
+        "not_shown": "Heb eu dangos, am nad oes ffigur: {names}.",
+        "share_caption": "Cyfran {name} o GVA y grŵp, 2017",
+        "others": "Aelodau eraill",
+        "productivity_alt": "Siart bar o GVA fesul swydd wedi'i llenwi yn 2017 ar gyfer y {count} aelod "
+        "sydd â ffigur, o'r uchaf i'r isaf, gyda chyfartaledd {benchmark} ({average}) wedi'i nodi â "
+        "llinell. {where}",
+        "highlighted": "Mae {name}, wedi'i amlygu, yn {rank}, gyda {value}.",
+        "not_charted": "Nid oes ffigur ar gyfer {name}, felly nid yw i'w weld ({why}).",
+        "share_alt": "Bar yn dangos GVA y grŵp yn 2017, {total}, wedi'i rannu rhwng {value} {name} "
+        "({share}) a {rest} yr aelodau eraill.",
+    },
+}
+
+
+class BriefingComposer:
+    """Composes briefing packs, sharing the letter composer's sandboxed environment and figures."""
+
+    def __init__(self, composer: Composer, local: dict[tuple[str, str], LocalContent]) -> None:
+        self.composer, self.local = composer, local
+        self.campaign = composer.campaign
+        for content in local.values():
+            composer.add_template(content.template_name, content.text)
+
+    def languages(self, slug: str) -> list[Language]:
+        """English always; Welsh too when the member supplies its Welsh text."""
+        welsh: list[Language] = ["cy"] if (slug, "cy") in self.local else []
+        return ["en-GB", *welsh]
+
+    def logos(self, slug: str) -> list[str]:
+        """The logo files a member's local content names (its packs depend on them)."""
+        return [
+            content.front.logo
+            for (owner, _), content in self.local.items()
+            if owner == slug and content.front.logo
+        ]
+
+    def template_names(self, slug: str, language: Language) -> list[str]:
+        """The member's own template first, then the default."""
+        suffix = ".cy" if language == "cy" else ""
+        return [f"{slug}/briefing{suffix}.md", f"briefing{suffix}.md"]
+
+    def briefing(self, slug: str, language: Language) -> Composed:
+        """The pack for one member in one language."""
+        campaign, composer = self.campaign, self.composer
+        member = campaign.members[slug]
+        group = campaign.data.group
+        formatter = Formatter(group.money_style, language)
+        placing = Placing(formatter, SourceNotes(campaign, formatter))
+        words = WORDS[language]
+        local = self.local.get((slug, language))
+        book = composer.book
+        benchmark = campaign.data.projection.benchmark
+        context = composer.context() | {
+            "member": member.model_dump(exclude={"figures", "constituents"}),
+            "m": composer.figure_tree["member"][slug],
+            "g": composer.figure_tree["group"],
+            "e": composer.figure_tree["comparator"][benchmark],
+            "local": (local.front if local else LocalFront()).model_dump(),
+            "local_template": local.template_name if local else None,
+            "pack_asks": self._asks(local),
+            "date": formatter.date(campaign.data.briefing.date),
+            "charts": {
+                "productivity": ChartRef(
+                    "productivity",
+                    lambda: self._productivity(slug, book, formatter, words),
+                    self._productivity_figures(book),
+                ),
+                "gva_share": self._share_ref(slug, book, formatter, words),
+            },
+        }
+        blocks = composer.render_first(self.template_names(slug, language), context, placing)
+        blocks += placing.notes.blocks(words["notes"])
+        partner_logo = None
+        if local and local.front.logo:
+            partner_logo = composer.image(local.front.logo, f"{member.council} logo", 45)
+        name = clean(_name(member, language))
+        document = Document(
+            kind="briefing",
+            title=words["title"].format(name=name),
+            author=group.name,
+            subject=words["subject"].format(name=name, group=group.name),
+            language=language,
+            created=campaign.data.briefing.date,
+            letterhead=composer.letterhead(partner_logo),
+            blocks=blocks,
+            footer=f"{group.name}: {words['title'].format(name=name)}",
+            keywords=("briefing", slug, language),
+        )
+        return Composed(document, tuple(placing.notes.figures))
+
+    def _asks(self, local: LocalContent | None) -> list[dict[str, Any]]:
+        asks = []
+        for ask in self.campaign.data.asks:
+            own = local.front.asks.get(ask.key) if local else None
+            entry = ask.model_dump() | {"points": own.points if own else []}
+            for key in ("title", "summary", "text"):
+                if own and getattr(own, key):
+                    entry[key] = getattr(own, key)
+            asks.append(entry)
+        return asks
+
+    def _productivity_figures(self, book: FigureBook) -> tuple[Figure, ...]:
+        """The figures the productivity chart draws: each member's and the benchmark's."""
+        benchmark = self.campaign.data.projection.benchmark
+        names = [f"member.{member.slug}.gva_per_filled_job" for member in self.campaign.data.members]
+        return tuple(
+            book[name]
+            for name in [*names, f"comparator.{benchmark}.gva_per_filled_job"]
+            if book[name].value is not None
+        )
+
+    def _productivity(
+        self, slug: str, book: FigureBook, formatter: Formatter, words: dict[str, str]
+    ) -> Chart:
+        members = self.campaign.data.members
+        benchmark = self.campaign.comparators[self.campaign.data.projection.benchmark]
+        england = book[f"comparator.{benchmark.key}.gva_per_filled_job"]
+        bars, absent = [], []
+        for member in members:
+            figure = book[f"member.{member.slug}.gva_per_filled_job"]
+            if figure.value is None:
+                absent.append(member.name)
+            else:
+                bars.append(Bar(member.name, figure.value, formatter.figure(figure)))
+        if england.value is None:
+            raise ComposeError(f"the productivity chart needs {england.label}, which is missing")
+        me = self.campaign.members[slug]
+        images = ranked_bars(
+            bars,
+            me.name,
+            Bar(benchmark.name, england.value, formatter.figure(england)),
+            words["productivity_caption"],
+            formatter.money,
+        )
+        own = book[f"member.{slug}.gva_per_filled_job"]
+        name = _name(me, formatter.language)
+        if own.value is None:
+            where = words["not_charted"].format(name=name, why=(own.why_missing or "").rstrip("."))
+        else:
+            rank = formatter.figure(book[f"member.{slug}.gva_per_filled_job_rank"])
+            where = words["highlighted"].format(name=name, rank=rank, value=formatter.figure(own))
+        alt = words["productivity_alt"].format(
+            count=len(bars),
+            benchmark=_name(benchmark, formatter.language),
+            average=formatter.figure(england),
+            where=where,
+        )
+        caption = (
+            words["productivity_caption"]
+            + ". "
+            + (words["not_shown"].format(names=", ".join(absent)) if absent else "")
+        )
+        return _chart(images, alt, caption.strip())
+
+    def _share_ref(
+        self, slug: str, book: FigureBook, formatter: Formatter, words: dict[str, str]
+    ) -> ChartRef:
+        own, rest = book[f"member.{slug}.gva"], book[f"member.{slug}.gva_rest_of_group"]
+        if own.value is None or rest.value is None:
+            why = (own.why_missing or rest.why_missing or "").rstrip(".")
+            return ChartRef("gva_share", None, missing=True, why=why)
+        name = _name(self.campaign.members[slug], formatter.language)
+        share = formatter.figure(book[f"member.{slug}.gva_share_of_group"])
+        total = formatter.figure(book["group.gva"])
+
+        def draw() -> Chart:
+            assert own.value is not None and rest.value is not None
+            images = share_bar(
+                Bar(name, own.value, formatter.figure(own)),
+                Bar(words["others"], rest.value, formatter.figure(rest)),
+            )
+            alt = words["share_alt"].format(
+                total=total, name=name, value=formatter.figure(own), share=share, rest=formatter.figure(rest)
+            )
+            return _chart(images, alt, words["share_caption"].format(name=name))
+
+        return ChartRef("gva_share", draw, (own, rest))
+
+
+def _name(holder: Member | Comparator, language: str) -> str:
+    """A member's or comparator's name in the document's language."""
+    return holder.name_cy if language == "cy" and holder.name_cy else holder.name
+
+
+def _chart(images: ChartImages, alt: str, caption: str) -> Chart:
+    return Chart(
+        svg=Image(images.svg, "image/svg+xml", clean(alt), images.width_mm),
+        png=Image(images.png, "image/png", clean(alt), images.width_mm),
+        caption=clean(caption),
+    )

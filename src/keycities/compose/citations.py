@@ -1,0 +1,80 @@
+"""The source notes of one document: each figure it places is numbered in order of first use and described
+with its value, method, coverage and sources, each source is cited by a letter, and the publications cited
+are listed once, with publisher, title, release date and address, after the notes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from keycities.compose.blocks import Block, ListBlock, Notes, Run
+from keycities.compose.markdown import clean
+from keycities.data.cities import Campaign
+from keycities.figures.model import PUBLISHED, Figure
+from keycities.formatting import Formatter
+
+RELEASED = {"en-GB": "released", "cy": "cyhoeddwyd"}
+
+
+class SourceNotes:
+    """Numbers the figures a document uses, in order of first use, with their method and sources."""
+
+    def __init__(self, campaign: Campaign, formatter: Formatter) -> None:
+        self.campaign, self.formatter = campaign, formatter
+        self.numbers: dict[str, int] = {}
+        self.items: list[tuple[int, str]] = []
+        self.figures: list[Figure] = []
+        self.sources: dict[str, str] = {}  # source key -> citation letter
+
+    def number(self, figure: Figure) -> int:
+        """The note number for a figure, adding its note on first use."""
+        if figure.name not in self.numbers:
+            self.numbers[figure.name] = len(self.numbers) + 1
+            self.items.append((self.numbers[figure.name], self.describe(figure)))
+            self.record(figure)
+        return self.numbers[figure.name]
+
+    def record(self, figure: Figure) -> None:
+        """Note that the document shows a figure (for the manifest), with or without a note."""
+        if figure not in self.figures:
+            self.figures.append(figure)
+
+    def describe(self, figure: Figure) -> str:
+        """`Label: value. Method. Covers 23 of 24 members. Sources: [A], [B].`"""
+        if figure.value is None:
+            return clean(f"{figure.label}: not available. {(figure.why_missing or '').rstrip('.')}.")
+        method = "" if figure.method == PUBLISHED else f" {figure.method}"
+        coverage = f" Covers {figure.coverage}." if figure.coverage and not figure.coverage.complete else ""
+        cited = ", ".join(f"[{self.cite(key)}]" for key in figure.sources)
+        return clean(f"{figure.label}: {self.formatter.figure(figure)}.{method}{coverage} Source: {cited}.")
+
+    def cite(self, key: str) -> str:
+        """The letter a source is cited by in this document: A, B, C... in order of first use."""
+        if key not in self.sources:
+            self.sources[key] = chr(ord("A") + len(self.sources))
+        return self.sources[key]
+
+    def blocks(self, title: str) -> tuple[Block, ...]:
+        """The numbered notes, then each publication cited, once, with its address."""
+        if not self.items:
+            return ()
+        publications = tuple(
+            (Run(f"[{letter}] {clean(self.publication(key))}"),) for key, letter in self.sources.items()
+        )
+        return (Notes(title, tuple(self.items)), ListBlock(False, publications))
+
+    def publication(self, key: str) -> str:
+        """One source as a reader can find it: publisher, title, release date, address."""
+        source = self.campaign.data.sources[key]
+        released = source.released
+        when = self.formatter.date(released) if isinstance(released, date) else None
+        if isinstance(released, str):  # a month, "2024-06"
+            when = self.formatter.month(int(released[:4]), int(released[5:]))
+        released_word = RELEASED[self.formatter.language]
+        parts = (
+            source.publisher,
+            f"‘{source.title}’",
+            f"{released_word} {when}" if when else None,
+            source.url,
+        )
+        return ", ".join(part for part in parts if part)

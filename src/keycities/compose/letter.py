@@ -1,0 +1,215 @@
+"""Fill letters with data and figures (sandboxed Jinja), then turn them into documents of blocks.
+
+Templates only place values. Every figure placed carries a numbered source note; a figure the data lacks
+stops the document with a message naming the figure, unless the template checks `.missing` itself.
+Templates read data and cannot change it, run within limits (`template_limits`), and read files only from
+inside the project's folders. Whatever goes wrong in one (a slip, a runaway loop, a link out of its
+folder) fails that document with a message naming the file and line; the others are built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import jinja2
+
+from keycities.compose.blocks import (
+    AddressBlock,
+    Block,
+    DateLine,
+    Document,
+    Image,
+    Letterhead,
+    Paragraph,
+    Run,
+    Signature,
+)
+from keycities.compose.citations import SourceNotes
+from keycities.compose.limits import (
+    text_of,
+    within_limits,
+)
+from keycities.compose.markdown import clean, runs_of_text, to_blocks
+from keycities.compose.placing import Placing, figure_tree, place_value
+from keycities.compose.sandbox import TEMPLATE_SLIPS, FolderLoader, Sandbox, template_error
+from keycities.data.cities import Campaign
+from keycities.data.images import png_problem
+from keycities.data.letters import Letter, variant_for
+from keycities.data.recipients import Addressee
+from keycities.errors import ComposeError, DataError, FigureError
+from keycities.figures.model import Figure, FigureBook
+from keycities.formatting import Formatter
+
+NOTES_TITLE = {"en-GB": "Sources", "cy": "Ffynonellau"}
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A document and the figures it shows (for the manifest and the proof page)."""
+
+    document: Document
+    figures: tuple[Figure, ...]
+
+
+class Composer:
+    """Composes documents for one campaign: one sandboxed Jinja environment, reused for every document."""
+
+    def __init__(self, campaign: Campaign, book: FigureBook, letters: dict[str, Letter]) -> None:
+        self.campaign, self.book = campaign, book
+        folder = campaign.folder
+        self.bodies = bodies = {str(letter.body.file): letter.body.text for letter in letters.values()}
+        bodies |= {
+            str(body.file): body.text
+            for letter in letters.values()
+            for body in letter.variant_bodies.values()
+        }
+        self.environment = Sandbox(
+            loader=jinja2.ChoiceLoader(
+                [
+                    jinja2.FunctionLoader(
+                        lambda name: (bodies[name], name, lambda: True) if name in bodies else None
+                    ),
+                    FolderLoader([folder / "templates", folder / "letters"]),
+                ]
+            ),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,  # the output is Markdown: `place` escapes every value for Markdown instead
+            finalize=place_value,
+            keep_trailing_newline=True,
+        )
+        self.figure_tree = figure_tree(book)
+        self.images: dict[str, Image] = {}
+
+    def letter(self, letter: Letter, addressee: Addressee) -> Composed:
+        """One letter for one recipient, with address block, salutation, close, signature and source notes."""
+        group, front = self.campaign.data.group, letter.front
+        formatter = Formatter(group.money_style, front.language)
+        placing = Placing(formatter, SourceNotes(self.campaign, formatter))
+        variant = variant_for(letter, addressee)
+        body = letter.body
+        if variant and variant.body:
+            body = letter.variant_bodies[variant.body]
+        subject = variant.subject if variant and variant.subject else front.subject
+        context = self.context() | {
+            "recipient": _recipient(addressee),
+            "letter": {"subject": subject, "date": formatter.date(front.date)},
+        }
+        blocks: list[Block] = [
+            AddressBlock(tuple(clean(line) for line in addressee.address_lines)),
+            DateLine(formatter.date(front.date)),
+        ]
+        if front.reference:
+            blocks.append(Paragraph((Run(f"Our ref: {clean(front.reference)}"),), role="small"))
+        blocks += [
+            Paragraph((Run(clean(subject), bold=True),), role="subject"),
+            Paragraph((Run(f"{clean(addressee.salutation)},"),), role="salutation"),
+        ]
+        blocks += self.render(str(body.file), context, placing)
+        blocks.append(Paragraph((Run(f"{addressee.close},"),), role="close"))
+        chair = group.chair
+        signer = " ".join(part for part in (chair.title, chair.name, chair.honours) if part)
+        roles = tuple(role for role in (chair.council_role, chair.role) if role)
+        blocks.append(Signature(self.image(group.signature, f"Signature of {chair.name}", 45), signer, roles))
+        if front.postscript:
+            line = letter.located.line(("postscript",))
+            text = self.render_text(front.postscript, context, placing, str(letter.body.file), line)
+            blocks.append(Paragraph(runs_of_text(text), role="small"))
+        blocks += placing.notes.blocks(NOTES_TITLE[front.language])
+        holder = addressee.address_lines[0]
+        document = Document(
+            kind="letter",
+            title=clean(f"{subject}: letter to {addressee.record.office}"),
+            author=group.name,
+            subject=clean(subject),
+            language=front.language,
+            created=front.date,
+            letterhead=self.letterhead(),
+            blocks=tuple(blocks),
+            footer=clean(f"{holder}, {formatter.date(front.date)}"),
+            keywords=(letter.name, addressee.record.id),
+        )
+        return Composed(document, tuple(placing.notes.figures))
+
+    def context(self) -> dict[str, Any]:
+        """What every template may place: the group, asks, members, projection and every figure."""
+        data = self.campaign.data
+        return {
+            "group": data.group.model_dump(),
+            "signatory": data.group.chair.model_dump(),
+            "asks": {ask.key: ask.model_dump() for ask in data.asks},
+            "members": [member.model_dump(exclude={"figures", "constituents"}) for member in data.members],
+            "projection": data.projection.model_dump()
+            | {"benchmark_name": self.campaign.comparators[data.projection.benchmark].name},
+            "figures": self.figure_tree,
+        }
+
+    def add_template(self, name: str, text: str) -> None:
+        """Make a text from outside templates/ (a member's local file) available to templates by name."""
+        self.bodies[name] = text
+
+    def render(self, template_name: str, context: dict[str, Any], placing: Placing) -> tuple[Block, ...]:
+        """A template filled and parsed into blocks; errors name the template, the line and the problem."""
+        return self.render_first([template_name], context, placing)
+
+    def render_first(self, names: list[str], context: dict[str, Any], placing: Placing) -> tuple[Block, ...]:
+        """The first of `names` that exists, filled and parsed into blocks, with the charts it placed."""
+        markdown = self._filled(lambda: self.environment.select_template(names), context, placing, names[-1])
+        return to_blocks(markdown, placing.drawn_charts())
+
+    def render_text(
+        self, source: str, context: dict[str, Any], placing: Placing, shown: str, line: int
+    ) -> str:
+        """A one-line template (a postscript, on `line` of `shown`) filled in."""
+        return self._filled(lambda: self.environment.from_string(source), context, placing, shown, line)
+
+    def _filled(
+        self,
+        load: Callable[[], jinja2.Template],
+        context: dict[str, Any],
+        placing: Placing,
+        shown: str,
+        line: int | None = None,
+    ) -> str:
+        """A template loaded and filled within the limits; whatever goes wrong is a ComposeError naming the
+        file and line (`shown`, on `line` for a template held in one line of a file)."""
+        try:
+            with placing.active(), within_limits():
+                return text_of(load(), context)
+        except jinja2.TemplatesNotFound as error:
+            raise ComposeError(
+                f"no template {' or '.join(f'templates/{name}' for name in error.templates)}; create one"
+            ) from None
+        except DataError as error:  # a template file leads out of its folder, or is not UTF-8 text
+            raise ComposeError(str(error)) from None
+        except (jinja2.TemplateError, FigureError, *TEMPLATE_SLIPS) as error:
+            raise ComposeError(template_error(shown, error, context, line)) from None
+
+    def letterhead(self, partner_logo: Image | None = None) -> Letterhead:
+        """The group's name, logo and contact lines, for the top of the first page."""
+        group = self.campaign.data.group
+        contact = group.contact
+        lines = (group.description, *contact.address, contact.telephone, contact.email, contact.web)
+        logo = self.image(group.logo, f"{group.name} logo", 60)
+        return Letterhead(group.name, logo, tuple(clean(line) for line in lines if line), partner_logo)
+
+    def image(self, relative: str, alt: str, width_mm: float) -> Image:
+        """A PNG under the project folder (checked when the data was loaded), read once."""
+        if relative not in self.images:
+            problem = png_problem(self.campaign.folder, relative)
+            if problem:
+                raise DataError([problem])
+            data = (self.campaign.folder / relative).read_bytes()
+            self.images[relative] = Image(data, "image/png", clean(alt), width_mm)
+        return replace(self.images[relative], alt=clean(alt), width_mm=width_mm)
+
+
+def _recipient(addressee: Addressee) -> dict[str, Any]:
+    record = addressee.record
+    return record.model_dump() | {
+        "salutation": addressee.salutation,
+        "close": addressee.close,
+        "holder": addressee.address_lines[0],
+        "address_lines": addressee.address_lines,
+    }

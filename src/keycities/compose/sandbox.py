@@ -1,0 +1,140 @@
+"""The sandbox templates run in: Jinja's immutable sandbox with the tool's limits, a loader that keeps every
+template file inside its folder, and the one formatter of a template's errors (`file:line: what; fix`).
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.loaders import split_template_path
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from keycities.compose.limits import (
+    bounded_filters,
+    bounded_range,
+    check_call,
+    check_format,
+    check_operation,
+)
+from keycities.compose.placing import FILTERS, ChartRef, FigureRef, is_data
+from keycities.data.paths import label_in, read_text
+from keycities.errors import KeyCitiesError
+
+# What running a template can raise besides Jinja's own errors: a filter or operator given the wrong
+# type or value, arithmetic gone wrong, a macro calling itself without end. Each is the template's slip,
+# reported at its line; any other exception is a bug in the tool and keeps its traceback.
+TEMPLATE_SLIPS = (ArithmeticError, AttributeError, LookupError, RecursionError, TypeError, ValueError)
+
+
+class Sandbox(ImmutableSandboxedEnvironment):
+    """Templates reach data (mappings, lists, text, numbers) and the few documented properties of placed
+    figures and charts, and nothing else: no path, no formatter, no method of the tool's own objects.
+
+    The data is read-only (no `update`, `append`, `pop`...): the figures are shared by every document of a
+    run, and one template must not change what another prints. Operators, filters and methods that can
+    make something huge from a short expression are checked against the limits before they run."""
+
+    PLACEABLE_ATTRIBUTES = frozenset({"missing", "why", "label", "method", "zero"})
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.globals["range"] = bounded_range
+        self.filters.update(bounded_filters(self.filters))
+        self.filters.update(FILTERS)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, FigureRef | ChartRef):
+            return attr in self.PLACEABLE_ATTRIBUTES
+        if isinstance(obj, dict | list | tuple | str | int | float | date):
+            return bool(super().is_safe_attribute(obj, attr, value))
+        return False
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        check_operation(operator, left, right)
+        if operator == "%" and isinstance(left, str) and not is_data(right):
+            raise jinja2.TemplateRuntimeError(
+                "only data can be formatted into text, not a function, a macro or one of Jinja's objects; "
+                "format text, numbers, dates or figures"
+            )
+        return super().call_binop(context, operator, left, right)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None:
+            check_format(value.__self__)
+        return wrapped
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        check_call(__obj, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+class FolderLoader(jinja2.BaseLoader):
+    """Templates from files in the given folders, in order; a file whose path, links followed, leads out
+    of its folder is refused (a DataError naming the link), so that no link in templates/ or letters/
+    puts a file from elsewhere into a document."""
+
+    def __init__(self, folders: Sequence[Path]) -> None:
+        self.folders = folders
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        """The template's text and its name in messages (`templates/briefing.md`)."""
+        pieces = split_template_path(template)  # a `..` in the name is not found
+        for folder in self.folders:
+            path = folder.joinpath(*pieces)
+            if path.is_file():
+                # Up to date for the whole run: a build sees each file as it was when first read.
+                return read_text(path, folder), label_in(folder, path), lambda: True
+        raise jinja2.TemplateNotFound(template)
+
+
+def template_error(
+    name: str, error: Exception, context: dict[str, Any], line_in_file: int | None = None
+) -> str:
+    """`letters/x.md:14: 'gvaa' is undefined; names available: ...`, from Jinja's rewritten traceback.
+
+    The place is the innermost template frame, so an error in an included file names that file; failing
+    that, the innermost template frame of the error it interrupted (the time ran out while Jinja was
+    reporting another error)."""
+    place, line = name, getattr(error, "lineno", None)
+    if line_in_file is not None:  # a template held in one line of a file: its line is the file's
+        line = line_in_file
+    if getattr(error, "filename", None):
+        place = str(error.filename)  # type: ignore[attr-defined]
+    for cause in (error, error.__context__) if line is None else ():
+        frames = [
+            f
+            for f in traceback.extract_tb(cause.__traceback__ if cause else None)
+            if not f.filename.endswith(".py") and f.filename != "<template>"
+        ]
+        if frames:
+            place, line = frames[-1].filename, frames[-1].lineno
+            break
+    return f"{place}:{line or '?'}: {_what_went_wrong(error, context)}"
+
+
+def _what_went_wrong(error: Exception, context: dict[str, Any]) -> str:
+    """The problem in words, with the fix."""
+    if isinstance(error, RecursionError):
+        return (
+            "the template recurses without end (a macro that calls itself, a file that includes itself); "
+            "give the recursion a case that stops"
+        )
+    if not isinstance(error, jinja2.TemplateError | KeyCitiesError):  # a slip Python itself reported
+        kind = type(error).__name__
+        return f"{str(error) or kind} ({kind}); check the values, operators and filters on this line"
+    message = getattr(error, "message", None) or str(error)
+    if isinstance(error, jinja2.UndefinedError):
+        message += f"; names available: {', '.join(sorted(context))}"
+    elif isinstance(error, jinja2.exceptions.SecurityError):
+        message = f"{message.rstrip('.')}; templates read data and place it, and nothing more"
+    return message
