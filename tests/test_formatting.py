@@ -320,3 +320,27 @@ def test_amounts_that_round_up_to_the_next_unit_use_it(value, house, govuk):
 )
 def test_a_negative_that_rounds_to_zero_has_no_minus_sign(call, text):
     assert call() == text
+
+
+# -- rounding ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        (7_684.5, 0, "7,685"),  # Portsmouth's gap to England, 2017: to even it would be 7,684
+        (16_938.5, 0, "16,939"),
+        (-7_684.5, 0, f"{MINUS}7,685"),  # away from zero, on both sides
+        (0.5, 0, "1"),
+        (2.5, 0, "3"),
+        (0.125, 2, "0.13"),  # exactly representable: a true tie
+        (2.675, 2, "2.67"),  # stored as 2.67499...: not a tie, so it rounds down
+    ],
+)
+def test_ties_round_half_away_from_zero_as_ons_and_govuk_do(value, decimals, expected):
+    assert HOUSE.number(value, decimals) == expected
+
+
+def test_money_rounds_a_tie_in_whole_pounds_up():
+    assert HOUSE.money(7_684.5) == "£7,685"
+    assert HOUSE.money(-7_684.5) == f"{MINUS}£7,685"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Literal
 
@@ -41,8 +41,7 @@ class Formatter:
     def number(self, value: float, decimals: int = 0) -> str:
         """`6,400,797`; `93.3` with decimals=1. Negative numbers take a minus sign; -0 is 0."""
         pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-        # Decimal(value) is the float's exact value, so a tie is rounded as the float really lies.
-        text = format_decimal(Decimal(value), pattern, locale=self.locale, decimal_quantization=True)
+        text = format_decimal(rounded(value, decimals), pattern, locale=self.locale)
         if text.startswith("-") and not text.strip("-0.,"):
             text = text[1:]
         return text.replace("-", MINUS)
@@ -66,8 +65,8 @@ class Formatter:
         # The largest unit the amount reaches, moved up when rounding would show 1,000 of it:
         # 999.96 million is £1.0bn, not £1,000.0m; 999,999.60 is £1.0m, not £1,000,000.
         index = next((i for i, unit in enumerate(units) if value >= unit[0]), len(units))
-        whole_pounds_reach_a_unit = index == len(units) and round(value) >= units[-1][0]
-        rounds_to_next_unit = 0 < index < len(units) and round(value / units[index][0], places) >= 1000
+        whole_pounds_reach_a_unit = index == len(units) and rounded(value, 0) >= units[-1][0]
+        rounds_to_next_unit = 0 < index < len(units) and rounded(value / units[index][0], places) >= 1000
         if whole_pounds_reach_a_unit or rounds_to_next_unit:
             index -= 1
         if index < len(units):
@@ -76,7 +75,7 @@ class Formatter:
             text = f"£{scaled}{suffix}" if self.money_style == "house" else f"£{scaled} {word}"
             return _signed(text, negative)
         if decimals is None:
-            decimals = 2 if value < 1000 and round(value, 2) != round(value) else 0
+            decimals = 2 if value < 1000 and rounded(value, 2) != rounded(value, 0) else 0
         return _signed(f"£{self.number(value, decimals)}", negative)
 
     def percent(self, ratio: float, decimals: int = 1) -> str:
@@ -121,3 +120,9 @@ def _signed(text: str, negative: bool) -> str:
 @cache
 def _locale(language: Language) -> Locale:
     return Locale.parse(BABEL_LOCALES[language])
+
+
+def rounded(value: float, decimals: int) -> Decimal:
+    """`value` rounded to `decimals` places, half away from zero, as ONS and GOV.UK round (never to even:
+    7,684.5 is 7,685). The float's exact value is rounded, so 2.675, stored as 2.67499..., is 2.67."""
+    return Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
