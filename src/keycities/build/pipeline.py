@@ -131,7 +131,9 @@ def build(
     started = time.perf_counter()
     _make_output_folder(composition, out)
     with Lock(out):
-        run = _Run(composition, out, tuple(formats), force, progress, len(jobs), *read_manifest(out))
+        previous, manifest_warnings = read_manifest(out)
+        run = _Run(composition, out, tuple(formats), force, progress, len(jobs), previous)
+        run.report.warnings += manifest_warnings
         pending = _skip_unchanged(run, jobs)
         _render(run, pending, workers)
         if combined:
@@ -154,13 +156,9 @@ class _Run:
     progress: Progress | None
     total: int
     previous: dict[str, ManifestRecord]
-    manifest_warnings: list[str]
     records: dict[str, ManifestRecord] = field(default_factory=dict)
-    report: BuildReport = field(default_factory=lambda: BuildReport())
+    report: BuildReport = field(default_factory=BuildReport)
     done: int = 0
-
-    def __post_init__(self) -> None:
-        self.report.warnings += self.manifest_warnings
 
     def finished(self, job: Job, status: str, reason: str | None = None) -> None:
         """Record how a job ended, and show it."""

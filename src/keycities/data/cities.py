@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from keycities.data.cross_check import _cross_check, _implausible
+from keycities.data.cross_check import cross_check, implausible_values
 from keycities.data.images import png_problem
 from keycities.data.schema import HeaderText, Model, raise_if_any, validate
 from keycities.data.yaml_lines import Located, read_yaml
@@ -207,8 +207,8 @@ def load_campaign(folder: Path, strict: bool = False) -> Campaign:
     located = read_yaml(folder / "cities.yaml", folder)
     model, errors, warnings = validate(CampaignFile, located)
     if isinstance(located.data, dict):
-        errors += _cross_check(located)
-        warnings += _implausible(located)
+        errors += cross_check(located)
+        warnings += implausible_values(located)
     if model is not None:
         errors += [
             f"{located.where(('group', key))}: {problem}"

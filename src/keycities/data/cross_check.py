@@ -29,7 +29,7 @@ CLAIM_COMPARATORS = {"group.gva_ratio_to_scotland": "scotland"}  # figures that 
 LATEST_TARGET_YEAR = 2100  # a projection further ahead is a slip of the year
 
 
-def _cross_check(located: Located) -> list[str]:
+def cross_check(located: Located) -> list[str]:
     """What the schema alone cannot see: unique keys, known sources and figures. Works on the raw data,
     so these problems are reported beside the schema's own, in one run."""
     data = located.data
@@ -127,7 +127,7 @@ def _figure_holders(data: Any) -> list[tuple[str | int, ...]]:
     return holders + [("comparators", index, "figures") for index, _ in _items(data, "comparators")]
 
 
-def _implausible(located: Located) -> list[str]:
+def implausible_values(located: Located) -> list[str]:
     """A warning for each value far beyond any UK area's, and for a projection beyond LATEST_TARGET_YEAR."""
     warnings = []
     for path in _figure_holders(located.data):

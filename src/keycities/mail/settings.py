@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from keycities.data.schema import Model, raise_if_any, validate
+from keycities.data.schema import HeaderText, Model, raise_if_any, validate
 from keycities.data.yaml_lines import Located, read_yaml
 from keycities.text_rules import text_problem
 
@@ -89,7 +89,7 @@ class MailSettings(Model):
     """mail.yaml, but for `from` (checked on its own; see load_settings)."""
 
     reply_to: str | None = None
-    opt_out: str
+    opt_out: HeaderText  # placed in every message's footer: one plain line
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     rate: str = "30/min"
 
@@ -100,7 +100,7 @@ class Settings:
 
     sender: Address
     reply_to: Address | None
-    opt_out: str
+    opt_out: HeaderText  # placed in every message's footer: one plain line
     smtp: SmtpSettings
     interval: float  # seconds between messages
     placeholder: str | None  # what to do when an address is still the shipped example
@@ -180,7 +180,6 @@ def load_settings(
         ("from", parse_address),
         ("reply_to", parse_address),
         ("rate", rate_interval),
-        ("opt_out", _one_line),  # placed in every message's footer
     ):
         value = sender if key == "from" else data.get(key) if isinstance(data, dict) else None
         try:
@@ -243,12 +242,6 @@ def _environment(smtp: SmtpSettings, environ: Mapping[str, str], errors: list[st
         changes["port"] = int(port)
     smtp = smtp.model_copy(update=changes)
     return smtp if smtp.port else smtp.model_copy(update={"port": DEFAULT_PORTS[smtp.security]})
-
-
-def _one_line(text: str) -> None:
-    """ValueError when text placed in a message is not one plain line."""
-    if problem := text_problem(text):
-        raise ValueError(problem)
 
 
 def _user_problem(user: str | None) -> str | None:
