@@ -1,5 +1,9 @@
-"""The measure registry: each figure key of cities.yaml once, with the name, label, unit and scale documents
-give it, whether it adds up across councils, and the value beyond which it is most likely a slip.
+"""The measure registry: each measure the data holds, declared once, with its unit, how the data files hold
+it, whether it adds up across councils, its English and Welsh labels, and the value beyond which it is most
+likely a slip. The data files, figures, labels, charts and `check --list` all take their names from here:
+adding a measure is one entry below plus its data.
+
+Labels carry no year: a figure's year comes from the data it was computed from (`labelled`).
 """
 
 from __future__ import annotations
@@ -8,15 +12,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 Unit = Literal["gbp", "persons", "jobs", "hours", "index", "ratio", "rank", "count", "years"]
+Language = Literal["en-GB", "cy"]
 
 
 @dataclass(frozen=True)
 class Measure:
-    """A figure key of cities.yaml as documents name it."""
+    """One measure, as the data files hold it and documents name it."""
 
-    key: str
-    name: str
-    label: str
+    key: str  # in data files and figure names: `population`, `member.hull.gva`
+    label: str  # "GVA"
+    label_cy: str
     unit: Unit
     # Counts and totals add up across a combined authority's councils; rates and indices do not.
     summable: bool
@@ -24,7 +29,18 @@ class Measure:
     # per hour and £55,000 per filled job, 33 million filled jobs, about a billion hours worked a week): a
     # value past it is most likely a slip of units or digits. A warning, since it may be right.
     plausible_maximum: tuple[float, str]
-    scale: float = 1.0  # cities.yaml holds GVA in £ million; figures hold pounds
+    scale: float = 1.0  # data files hold GVA in £ million, as ONS publishes it; figures hold pounds
+    held_as: str = ""  # the unit of the data files, for people reading them: "£ million"
+    # How the year reads in a label: "mid-{year}" for a population estimate at 30 June.
+    period: str = "{year}"
+    period_cy: str = "{year}"
+
+    def labelled(self, year: int | None, language: Language = "en-GB") -> str:
+        """The label with its year: "GVA, 2018", "Population, mid-2018"."""
+        label = self.label_cy if language == "cy" else self.label
+        if year is None:
+            return label
+        return f"{label}, {(self.period_cy if language == 'cy' else self.period).format(year=year)}"
 
 
 _GVA_LIMIT = (5_000_000, "£5 trillion (5,000,000 in £ million)")
@@ -32,37 +48,33 @@ MEASURES = {
     measure.key: measure
     for measure in (
         Measure(
-            "population_mid2017", "population", "Population, mid-2017", "persons", True,
-            (100_000_000, "100 million people"),
-        ),
-        Measure("gva_2017_gbp_m", "gva", "GVA, 2017", "gbp", True, _GVA_LIMIT, 1e6),
-        Measure(
-            "gva_2017_gbp_m_2022_release", "gva_2022_release", "GVA, 2017 (May 2022 release)", "gbp", True,
-            _GVA_LIMIT, 1e6,
+            "population", "Population", "Poblogaeth", "persons", True, (100_000_000, "100 million people"),
+            held_as="persons", period="mid-{year}", period_cy="canol {year}",
         ),
         Measure(
-            "gva_per_hour_2017_gbp", "gva_per_hour", "GVA per hour worked, 2017", "gbp", False,
-            (1_000, "£1,000 an hour"),
+            "gva", "GVA", "GVA", "gbp", True, _GVA_LIMIT, 1e6,
+            held_as="£ million, current basic prices",
         ),
         Measure(
-            "gva_per_hour_index_2017_uk100", "gva_per_hour_index", "GVA per hour index, 2017 (UK = 100)",
-            "index", False, (1_000, "ten times the UK's (1,000)"),
+            "gva_per_hour", "GVA per hour worked", "GVA fesul awr a weithiwyd", "gbp", False,
+            (1_000, "£1,000 an hour"), held_as="£",
         ),
         Measure(
-            "gva_per_filled_job_2017_gbp", "gva_per_filled_job", "GVA per filled job, 2017", "gbp", False,
-            (10_000_000, "£10 million a job"),
+            "gva_per_hour_index", "GVA per hour index (UK = 100)", "Mynegai GVA fesul awr (DU = 100)",
+            "index", False, (1_000, "ten times the UK's (1,000)"), held_as="index, UK = 100",
         ),
         Measure(
-            "filled_jobs_2017", "filled_jobs", "Filled jobs, 2017", "jobs", True,
-            (100_000_000, "100 million jobs"),
+            "gva_per_filled_job", "GVA per filled job", "GVA fesul swydd wedi'i llenwi", "gbp", False,
+            (10_000_000, "£10 million a job"), held_as="£",
         ),
         Measure(
-            "hours_worked_per_week_2017", "hours_worked_per_week", "Hours worked per week, 2017", "hours",
-            True, (5_000_000_000, "5 billion hours a week"),
+            "filled_jobs", "Filled jobs", "Swyddi wedi'u llenwi", "jobs", True,
+            (100_000_000, "100 million jobs"), held_as="jobs",
+        ),
+        Measure(
+            "hours", "Hours worked per week", "Oriau a weithiwyd yr wythnos", "hours", True,
+            (5_000_000_000, "5 billion hours a week"), held_as="hours a week",
         ),
     )
 }  # fmt: skip
-FIGURE_KEYS = tuple(MEASURES)
-SUMMABLE_KEYS = tuple(key for key, measure in MEASURES.items() if measure.summable)
-PLAUSIBLE_MAXIMUM = {key: measure.plausible_maximum for key, measure in MEASURES.items()}
-MEASURE_LABELS = {measure.name: measure.label.removesuffix(", 2017") for measure in MEASURES.values()}
+MEASURE_KEYS = tuple(MEASURES)
