@@ -5,14 +5,20 @@ function that returns its findings; the command line only prints them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from keycities.compose.composition import Composition, prepare
+from keycities.compose.letter import Composed
 from keycities.data.cities import Campaign
 from keycities.data.inputs import load_inputs
+from keycities.data.letters import select
+from keycities.data.measures import MEASURES
+from keycities.errors import KeyCitiesError
 from keycities.figures.claims import Reconciliation, reconcile
+from keycities.figures.revisions import revisions
 from keycities.figures.model import Figure, FigureBook
 from keycities.formatting import Formatter
 
@@ -43,25 +49,28 @@ class Findings:
 
 def check(folder: Path, strict: bool = False, sources: bool = False, figures: bool = False) -> Findings:
     """Validate every input of the project in `folder` (a DataError lists every problem) and report the
-    headline figures and the published claims; with `sources` the sources too, with `figures` every
-    figure's name for templates."""
+    headline figures, the published claims with the reasons they differ, and the revisions between
+    releases; with `sources` the sources too, with `figures` every figure's name for templates."""
     inputs = load_inputs(folder, strict)
     composition = prepare(inputs)
     campaign, book = inputs.campaign, composition.book
     formatter = Formatter(campaign.data.group.money_style)
-    results = reconcile(campaign, book)
+    results = reconcile(campaign, composition.composer.book)
     findings = Findings(warnings=list(inputs.warnings))
-    findings.sections.append(
-        (f"Headline figures, from {folder / 'cities.yaml'}", headline_table(book, formatter))
-    )
+    findings.sections.append(("Headline figures, from the latest data", headline_table(book, formatter)))
     findings.sections.append(("Published claims against the data", claims_table(results, formatter)))
+    findings.sections.append(("Why the claims differ", claim_reasons(results, formatter)))
+    claim_years = {claim.data_year for claim in campaign.data.claims if claim.data_year}
+    findings.sections.append(
+        ("Revisions between releases of the same year", revision_tables(campaign, formatter, claim_years))
+    )
     if sources:
         findings.sections.append(("Sources", sources_table(campaign)))
     if figures:
         findings.sections.append(
-            ("Figures (in templates: {{ figures.<name> }})", figure_list(book, formatter))
+            ("Figures (in templates: {{ figures.<name> }}), from the latest data", figure_list(book, formatter))
         )
-    findings.notices = claim_warnings(campaign, results, formatter)
+    findings.notices = claim_warnings(campaign, results, formatter) + document_notices(composition)
     findings.summary = (
         f"{_count(len(campaign.members), 'member')}, {_count(len(inputs.addressees), 'recipient')} and "
         f"{_count(len(inputs.letters), 'letter')} valid; {len(book.figures)} figures computed."
@@ -73,7 +82,26 @@ def data_notices(composition: Composition) -> list[str]:
     """The notices about the data itself, for the proof page: each published claim it does not bear out."""
     campaign = composition.inputs.campaign
     formatter = Formatter(campaign.data.group.money_style)
-    return claim_warnings(campaign, reconcile(campaign, composition.book), formatter)
+    return claim_warnings(campaign, reconcile(campaign, composition.composer.book), formatter)
+
+
+def document_notices(composition: Composition) -> list[str]:
+    """Once for each letter, and once for the briefing packs: the releases it cites that were published
+    after its date (each letter composed for its first recipient, the packs for the first member)."""
+    inputs, notices = composition.inputs, []
+    composers: list[Callable[[], Composed]] = [
+        partial(composition.composer.letter, letter, chosen[0])
+        for letter in inputs.letters.values()
+        if (chosen := select(letter, inputs.addressees))
+    ]
+    first = next(iter(inputs.campaign.members))
+    composers.append(partial(composition.briefings.briefing, first, "en-GB"))
+    for compose in composers:
+        try:
+            notices += compose().notices
+        except KeyCitiesError:  # the build reports a document that cannot be composed
+            continue
+    return [notice.replace(f"briefing pack {first} (en-GB)", "briefing packs") for notice in notices]
 
 
 def _count(number: int, noun: str) -> str:
@@ -81,15 +109,87 @@ def _count(number: int, noun: str) -> str:
 
 
 def headline_table(book: FigureBook, formatter: Formatter) -> str:
-    """Each headline figure with its value, coverage and sources."""
-    rows = [("Figure", "Value", "Coverage", "Sources")]
+    """Each headline figure with its value, year, coverage and sources."""
+    rows = [("Figure", "Value", "Year", "Coverage", "Sources")]
     for name in (name for name in HEADLINES if name in book):
         figure = book[name]
         value = "missing" if figure.value is None else _value(figure, formatter)
+        year = str(figure.year or "-")
         rows.append(
-            (figure.label, value, str(figure.coverage or "-"), ", ".join(figure.sources) or "cities.yaml")
+            (figure.label, value, year, str(figure.coverage or "-"), ", ".join(figure.sources) or "cities.yaml")
         )
     return _table(rows)
+
+
+def claim_reasons(results: list[Reconciliation], formatter: Formatter) -> str:
+    """For each claim that differs: what it was computed from, what ours is, and what the data can say
+    about the gap (a later release's revision, members left out)."""
+    lines = []
+    for result in results:
+        if result.status in {"matches", "holds"}:
+            continue
+        lines.append(f"“{result.claim.text}” ({result.status}):")
+        reasons = list(result.reasons)
+        if result.revised is not None and result.revised.value is not None and result.figure.value is not None:
+            change = result.revised.value - result.figure.value
+            sign = "+" if change >= 0 else "-"
+            amount = _scaled(result.figure, abs(change), None, formatter)
+            reasons.append(
+                f"The later release of the same year ({', '.join(result.revised.sources)}) gives "
+                f"{_scaled(result.figure, result.revised.value, None, formatter)}: the revision alone moves "
+                f"it by {sign}{amount} ({sign}{formatter.percent(abs(change / result.figure.value))})."
+            )
+        lines += [f"  - {reason}" for reason in reasons] or ["  - the data establishes no reason"]
+    return "\n".join(lines) or "Every claim matches the data."
+
+
+def revision_tables(campaign: Campaign, formatter: Formatter, years: set[int]) -> str:
+    """For the claims' years, member by member, each revision of a figure between two releases the data
+    holds; for other years, its effect on the members' total in one line."""
+    parts = []
+    for revision in revisions(campaign):
+        measure = MEASURES[revision.measure]
+        earlier, later, count = revision.totals
+        change = later - earlier
+        show = partial(_as_held, measure.scale, formatter)
+        title = (
+            f"{measure.labelled(revision.year)} ({measure.held_as}): {revision.earlier} against {revision.later}"
+        )
+        effect = (
+            f"total of the {count} members in both: {show(earlier)} against {show(later)}, "
+            f"{'+' if change >= 0 else '-'}{show(abs(change))}"
+            + (f" ({'+' if change >= 0 else '-'}{formatter.percent(abs(change) / earlier)})" if earlier else "")
+        )
+        if all(row.earlier == row.later for row in revision.rows):
+            parts.append(f"{title}: the same for every member")
+            continue
+        if revision.year not in years:
+            parts.append(f"{title}: {effect}")
+            continue
+        rows = [("Member", revision.earlier, revision.later, "Difference")]
+        for row in revision.rows:
+            difference = (
+                "-" if row.earlier is None or row.later is None else _signed(show, row.later - row.earlier)
+            )
+            rows.append(
+                (
+                    row.member,
+                    "missing" if row.earlier is None else show(row.earlier),
+                    "missing" if row.later is None else show(row.later),
+                    difference,
+                )
+            )
+        parts.append(f"{title}\n{_table(rows)}\n{effect[0].upper()}{effect[1:]}")
+    return "\n\n".join(parts) or "The data holds no two releases of the same measure and year."
+
+
+def _as_held(scale: float, formatter: Formatter, value: float) -> str:
+    """A value in the unit the data files hold it in (GVA in £ million), as precise as they are."""
+    return formatter.number(round(value / scale, 6))
+
+
+def _signed(show: Callable[[float], str], value: float) -> str:
+    return ("+" if value >= 0 else "-") + show(abs(value))
 
 
 def claims_table(results: list[Reconciliation], formatter: Formatter) -> str:
@@ -128,17 +228,18 @@ def claim_warnings(campaign: Campaign, results: list[Reconciliation], formatter:
 
 
 def figure_list(book: FigureBook, formatter: Formatter) -> str:
-    """Every figure's name, label and value, for people writing templates."""
-    rows = [("Name", "Label", "Value")]
+    """Every figure's name, label, value, year and sources, for people writing templates."""
+    rows = [("Name", "Label", "Value", "Year", "Release")]
     for name, figure in book.figures.items():
-        rows.append((name, figure.label, "missing" if figure.value is None else formatter.figure(figure)))
+        value = "missing" if figure.value is None else formatter.figure(figure)
+        rows.append((name, figure.label, value, str(figure.year or "-"), ", ".join(figure.sources) or "-"))
     return _table(rows)
 
 
 def sources_table(campaign: Campaign) -> str:
     """The sources registry: id, title, publisher, release date, address."""
     rows = [("Source", "Title", "Publisher", "Released", "URL")]
-    for key, source in campaign.data.sources.items():
+    for key, source in campaign.sources.items():
         rows.append((key, source.title, source.publisher, str(source.released or "-"), source.url))
     return _table(rows)
 

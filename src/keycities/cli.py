@@ -16,6 +16,7 @@ from keycities.errors import BuildError, DataError, KeyCitiesError
 
 if TYPE_CHECKING:  # imported lazily at run time, so that --help stays instant
     from keycities.build.jobs import Selection
+    from keycities.figures.model import DataYear
 
 
 class Commands(click.Group):
@@ -46,6 +47,27 @@ project_option = click.option(
 )
 strict_option = click.option(
     "--strict", is_flag=True, help="Treat warnings (such as unknown keys) as errors."
+)
+
+
+class DataYearType(click.ParamType):
+    """`--data-year`: a year such as 2018, or `latest`."""
+
+    name = "YYYY|latest"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int) or value == "latest":
+            return value
+        if isinstance(value, str) and value.isdigit() and len(value) == 4:
+            return int(value)
+        self.fail(f"expected a year such as 2018, or 'latest'; got {value!r}", param, ctx)
+
+
+data_year_option = click.option(
+    "--data-year",
+    type=DataYearType(),
+    help="Use the figures of this year (or `latest`: each figure's newest year) instead of the year each "
+    "letter or cities.yaml's briefing pins, for this run.",
 )
 
 
@@ -125,6 +147,7 @@ recipient_option = click.option("--recipient", help="Only this recipient id.")
 @out_option
 @jobs_option
 @force_option
+@data_year_option
 def letters(
     project: Path,
     strict: bool,
@@ -135,11 +158,13 @@ def letters(
     out: Path | None,
     jobs: int | None,
     force: bool,
+    data_year: DataYear,
 ) -> None:
     """Write each letter for each of its recipients: out/letters/<letter>/<recipient>.pdf and .docx."""
     from keycities.build.jobs import Selection
+    from keycities.figures.model import DataYear
 
-    selection = Selection(briefings=False, letter=letter, recipient=recipient)
+    selection = Selection(briefings=False, letter=letter, recipient=recipient, data_year=data_year)
     _run_build(project, strict, recipients, selection, out, formats, jobs, force)
 
 
@@ -151,6 +176,7 @@ def letters(
 @out_option
 @jobs_option
 @force_option
+@data_year_option
 def briefings(
     project: Path,
     strict: bool,
@@ -159,11 +185,14 @@ def briefings(
     out: Path | None,
     jobs: int | None,
     force: bool,
+    data_year: DataYear,
 ) -> None:
     """Write each member's briefing pack: out/briefings/<slug>.pdf and .docx (and <slug>.cy.* in Welsh)."""
     from keycities.build.jobs import Selection
+    from keycities.figures.model import DataYear
 
-    _run_build(project, strict, None, Selection(letters=False, city=city), out, formats, jobs, force)
+    selection = Selection(letters=False, city=city, data_year=data_year)
+    _run_build(project, strict, None, selection, out, formats, jobs, force)
 
 
 @cli.command()
@@ -193,6 +222,7 @@ def preview(project: Path, strict: bool, letter: str, recipient: str, out: Path 
 @click.option(
     "--combined", is_flag=True, help="Also one file per letter with every recipient's letter, to print."
 )
+@data_year_option
 def build(
     project: Path,
     strict: bool,
@@ -205,11 +235,13 @@ def build(
     jobs: int | None,
     force: bool,
     combined: bool,
+    data_year: DataYear,
 ) -> None:
     """Build every document: each letter for each recipient, each member's pack, then out/index.html."""
     from keycities.build.jobs import Selection
+    from keycities.figures.model import DataYear
 
-    selection = Selection(letter=letter, recipient=recipient, city=city)
+    selection = Selection(letter=letter, recipient=recipient, city=city, data_year=data_year)
     _run_build(project, strict, recipients, selection, out, formats, jobs, force, combined)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Literal
 
@@ -17,6 +16,7 @@ from babel.numbers import format_decimal
 
 from keycities.data.schema import Language
 from keycities.figures.model import Figure
+from keycities.figures.rounding import rounded
 
 MoneyStyle = Literal["house", "govuk"]
 
@@ -102,7 +102,7 @@ class Formatter:
             raise ValueError(f"{figure.name} is missing and cannot be formatted")
         value = figure.value
         if figure.unit == "gbp":
-            return self.money(value, decimals)
+            return self.money(value, figure.decimals if decimals is None else decimals)
         if figure.unit == "ratio":
             return self.percent(value, 1 if decimals is None else decimals)
         if figure.unit == "index":
@@ -120,9 +120,3 @@ def _signed(text: str, negative: bool) -> str:
 @cache
 def _locale(language: Language) -> Locale:
     return Locale.parse(BABEL_LOCALES[language])
-
-
-def rounded(value: float, decimals: int) -> Decimal:
-    """`value` rounded to `decimals` places, half away from zero, as ONS and GOV.UK round (never to even:
-    7,684.5 is 7,685). The float's exact value is rounded, so 2.675, stored as 2.67499..., is 2.67."""
-    return Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)

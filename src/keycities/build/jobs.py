@@ -18,8 +18,10 @@ from keycities.compose.composition import Composition
 from keycities.compose.letter import Composed
 from keycities.data.letters import Letter, select, unmatched_variants
 from keycities.data.paths import resolve_inside
+from keycities.data.releases import data_file_paths
 from keycities.data.recipients import Addressee, stale_warning
 from keycities.errors import BuildError, DataError
+from keycities.figures.model import DataYear
 from keycities.render.pool import Format, asset_folders
 
 LAYOUTS = ("print.css", "reference.docx")  # in templates/<slug>/ for a member's own, else in templates/
@@ -34,6 +36,7 @@ class Selection:
     letter: str | None = None
     recipient: str | None = None
     city: str | None = None
+    data_year: DataYear = None  # overrides each document's pinned year for the run
 
 
 @dataclass(frozen=True)
@@ -190,11 +193,12 @@ def inputs_hash(folder: Path, relative_files: Iterable[str]) -> str:
 
 
 def common_hash(composition: Composition) -> str:
-    """What every document depends on: cities.yaml and the images it names, every template and asset
-    (the package's fonts too), and the tool's version."""
+    """What every document depends on: cities.yaml, the data files and the images cities.yaml names, every
+    template and asset (the package's fonts too), the run's choice of data year and the tool's version."""
     folder, group = composition.inputs.folder, composition.inputs.campaign.data.group
-    digest = hashlib.sha256(__version__.encode())
-    digest.update(bytes.fromhex(inputs_hash(folder, ["cities.yaml", group.logo, group.signature])))
+    digest = hashlib.sha256(f"{__version__}\0{composition.composer.data_year}".encode())
+    files = ["cities.yaml", *data_file_paths(folder), group.logo, group.signature]
+    digest.update(bytes.fromhex(inputs_hash(folder, files)))
     for root in asset_folders(folder):
         for path in sorted(root.rglob("*")) if root.is_dir() else []:
             if path.is_file():

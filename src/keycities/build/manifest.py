@@ -38,6 +38,7 @@ class FigureRecord(_Record):
     shown: str | None
     sources: list[str]
     coverage: str | None
+    year: int | None = None  # of the data it comes from
 
 
 class ManifestRecord(_Record):

@@ -67,7 +67,7 @@ def build_project(
 ) -> BuildReport:
     """Load the project in `folder` (`recipients` instead of its own recipients files), pass its warnings
     to `warn`, and build the selected documents (see `build_selection`)."""
-    composition = prepare(load_inputs(folder, strict, recipients))
+    composition = prepare(load_inputs(folder, strict, recipients), selection.data_year)
     warn(composition.inputs.warnings)
     if "pdf" in formats:
         from keycities.render.pdf import harfbuzz_subset_missing  # imports WeasyPrint: only to build PDFs
@@ -363,7 +363,7 @@ def _record(
         inputs=job.key,
         built=built_at,
         figures=[_figure_record(figure, formatter) for figure in composed.figures],
-        warnings=[*job.warnings, *missing],
+        warnings=[*job.warnings, *missing, *composed.notices],
         **dict(job.details),
     )
 
@@ -376,4 +376,5 @@ def _figure_record(figure: Figure, formatter: Formatter) -> FigureRecord:
         shown=formatter.figure(figure) if figure.value is not None else None,
         sources=list(figure.sources),
         coverage=str(figure.coverage) if figure.coverage else None,
+        year=figure.year,
     )

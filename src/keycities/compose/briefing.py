@@ -11,11 +11,12 @@ from typing import Any
 from keycities.compose.blocks import Chart, Document, Image
 from keycities.compose.charts import Bar, ChartImages, ranked_bars, share_bar
 from keycities.compose.citations import SourceNotes
-from keycities.compose.letter import Composed, Composer
+from keycities.compose.letter import Composed, Composer, later_releases
 from keycities.compose.markdown import clean
 from keycities.compose.placing import ChartRef, Placing
 from keycities.data.cities import Comparator, Member
 from keycities.data.local_content import LocalContent, LocalFront
+from keycities.data.measures import MEASURES
 from keycities.data.schema import Language
 from keycities.errors import ComposeError
 from keycities.figures.model import Figure, FigureBook
@@ -26,32 +27,32 @@ WORDS = {
         "title": "{name}: briefing pack",
         "subject": "{name} and the {group}: figures, asks and local priorities",
         "notes": "Sources and method",
-        "productivity_caption": "GVA per filled job, 2017, members of the group",
+        "productivity_caption": "{label}, members of the group",
         "not_shown": "Not shown, for want of a figure: {names}.",
-        "share_caption": "{name}'s share of the group's GVA, 2017",
+        "share_caption": "{name}'s share of the group's GVA, {year}",
         "others": "Other members",
-        "productivity_alt": "Bar chart of GVA per filled job in 2017 for the {count} members with a "
+        "productivity_alt": "Bar chart of GVA per filled job in {year} for the {count} members with a "
         "figure, from highest to lowest, with the {benchmark} average of {average} marked by a line. "
         "{where}",
         "highlighted": "{name}, highlighted, is {rank} at {value}.",
         "not_charted": "{name} has no figure and is not shown ({why}).",
-        "share_alt": "Bar showing the group's GVA in 2017, {total}, split into {name}'s {value} ({share}) "
+        "share_alt": "Bar showing the group's GVA in {year}, {total}, split into {name}'s {value} ({share}) "
         "and the other members' {rest}.",
     },
     "cy": {
         "title": "{name}: pecyn briffio",
         "subject": "{name} a'r {group}: ffigurau, gofynion a blaenoriaethau lleol",
         "notes": "Ffynonellau a dull",
-        "productivity_caption": "GVA fesul swydd wedi'i llenwi, 2017, aelodau'r grŵp",
+        "productivity_caption": "{label}, aelodau'r grŵp",
         "not_shown": "Heb eu dangos, am nad oes ffigur: {names}.",
-        "share_caption": "Cyfran {name} o GVA y grŵp, 2017",
+        "share_caption": "Cyfran {name} o GVA y grŵp, {year}",
         "others": "Aelodau eraill",
-        "productivity_alt": "Siart bar o GVA fesul swydd wedi'i llenwi yn 2017 ar gyfer y {count} aelod "
+        "productivity_alt": "Siart bar o GVA fesul swydd wedi'i llenwi yn {year} ar gyfer y {count} aelod "
         "sydd â ffigur, o'r uchaf i'r isaf, gyda chyfartaledd {benchmark} ({average}) wedi'i nodi â "
         "llinell. {where}",
         "highlighted": "Mae {name}, wedi'i amlygu, yn {rank}, gyda {value}.",
         "not_charted": "Nid oes ffigur ar gyfer {name}, felly nid yw i'w weld ({why}).",
-        "share_alt": "Bar yn dangos GVA y grŵp yn 2017, {total}, wedi'i rannu rhwng {value} {name} "
+        "share_alt": "Bar yn dangos GVA y grŵp yn {year}, {total}, wedi'i rannu rhwng {value} {name} "
         "({share}) a {rest} yr aelodau eraill.",
     },
 }
@@ -93,13 +94,14 @@ class BriefingComposer:
         placing = Placing(formatter, SourceNotes(campaign, formatter))
         words = WORDS[language]
         local = self.local.get((slug, language))
-        book = composer.book
+        choice = composer.choice(campaign.data.briefing.data_year, campaign.data.briefing.date)
+        book, tree = composer.book(choice), composer.figure_tree(choice)
         benchmark = campaign.data.projection.benchmark
-        context = composer.context() | {
-            "member": member.model_dump(exclude={"figures", "constituents"}),
-            "m": composer.figure_tree["member"][slug],
-            "g": composer.figure_tree["group"],
-            "e": composer.figure_tree["comparator"][benchmark],
+        context = composer.context(choice) | {
+            "member": member.model_dump(exclude={"constituents"}),
+            "m": tree["member"][slug],
+            "g": tree["group"],
+            "e": tree["comparator"][benchmark],
             "local": (local.front if local else LocalFront()).model_dump(),
             "local_template": local.template_name if local else None,
             "pack_asks": self._asks(local),
@@ -131,7 +133,9 @@ class BriefingComposer:
             footer=f"{group.name}: {words['title'].format(name=name)}",
             keywords=("briefing", slug, language),
         )
-        return Composed(document, tuple(placing.notes.figures))
+        figures = tuple(placing.notes.figures)
+        later = later_releases(campaign, figures, campaign.data.briefing.date)
+        return Composed(document, figures, (f"briefing pack {slug} ({language}): {later}",) if later else ())
 
     def _asks(self, local: LocalContent | None) -> list[dict[str, Any]]:
         asks = []
@@ -170,11 +174,14 @@ class BriefingComposer:
         if england.value is None:
             raise ComposeError(f"the productivity chart needs {england.label}, which is missing")
         me = self.campaign.members[slug]
+        caption_text = words["productivity_caption"].format(
+            label=MEASURES["gva_per_filled_job"].labelled(england.year, formatter.language)
+        )
         images = ranked_bars(
             bars,
             me.name,
             Bar(benchmark.name, england.value, formatter.figure(england)),
-            words["productivity_caption"],
+            caption_text,
             formatter.money,
         )
         own = book[f"member.{slug}.gva_per_filled_job"]
@@ -185,13 +192,14 @@ class BriefingComposer:
             rank = formatter.figure(book[f"member.{slug}.gva_per_filled_job_rank"])
             where = words["highlighted"].format(name=name, rank=rank, value=formatter.figure(own))
         alt = words["productivity_alt"].format(
+            year=england.year,
             count=len(bars),
             benchmark=_name(benchmark, formatter.language),
             average=formatter.figure(england),
             where=where,
         )
         caption = (
-            words["productivity_caption"]
+            caption_text
             + ". "
             + (words["not_shown"].format(names=", ".join(absent)) if absent else "")
         )
@@ -215,9 +223,10 @@ class BriefingComposer:
                 Bar(words["others"], rest.value, formatter.figure(rest)),
             )
             alt = words["share_alt"].format(
-                total=total, name=name, value=formatter.figure(own), share=share, rest=formatter.figure(rest)
-            )
-            return _chart(images, alt, words["share_caption"].format(name=name))
+                year=own.year, total=total, name=name, value=formatter.figure(own), share=share,
+                rest=formatter.figure(rest),
+            )  # fmt: skip
+            return _chart(images, alt, words["share_caption"].format(name=name, year=own.year))
 
         return ChartRef("gva_share", draw, (own, rest))
 

@@ -14,6 +14,18 @@ from keycities.figures.model import PUBLISHED, Figure
 from keycities.formatting import Formatter
 
 RELEASED = {"en-GB": "released", "cy": "cyhoeddwyd"}
+WORDS = {
+    "en-GB": {
+        "missing": "not available",
+        "exact": "{value} before rounding",
+        "rounded": "Includes a value its source rounded to the nearest {to}.",
+    },
+    "cy": {
+        "missing": "dim ar gael",
+        "exact": "{value} cyn talgrynnu",
+        "rounded": "Yn cynnwys gwerth a dalgrynnwyd gan ei ffynhonnell i'r {to} agosaf.",
+    },
+}
 
 
 class SourceNotes:
@@ -26,11 +38,12 @@ class SourceNotes:
         self.figures: list[Figure] = []
         self.sources: dict[str, str] = {}  # source key -> citation letter
 
-    def number(self, figure: Figure) -> int:
-        """The note number for a figure, adding its note on first use."""
+    def number(self, figure: Figure, shown: str | None = None) -> int:
+        """The note number for a figure, adding its note on first use; `shown` is the value as the text
+        gives it, which the note repeats."""
         if figure.name not in self.numbers:
             self.numbers[figure.name] = len(self.numbers) + 1
-            self.items.append((self.numbers[figure.name], self.describe(figure)))
+            self.items.append((self.numbers[figure.name], self.describe(figure, shown)))
             self.record(figure)
         return self.numbers[figure.name]
 
@@ -39,14 +52,24 @@ class SourceNotes:
         if figure not in self.figures:
             self.figures.append(figure)
 
-    def describe(self, figure: Figure) -> str:
-        """`Label: value. Method. Covers 23 of 24 members. Sources: [A], [B].`"""
+    def describe(self, figure: Figure, shown: str | None = None) -> str:
+        """`Label: value. Method. Covers 23 of 24 members. Sources: [A], [B].` The value as the text shows
+        it, and, when the text rounds it further than usual, its value before rounding too."""
+        words = WORDS[self.formatter.language]
         if figure.value is None:
-            return clean(f"{figure.label}: not available. {(figure.why_missing or '').rstrip('.')}.")
+            why = (figure.why_missing or "").rstrip(".")
+            return clean(f"{figure.label}: {words['missing']}. {why[:1].upper()}{why[1:]}.")
+        value = self.formatter.figure(figure)
+        if shown is not None and shown != value and figure.unit in {"gbp", "persons", "jobs", "hours"}:
+            exact = self.formatter.number(figure.value, figure.decimals or 0)
+            value = f"{shown} ({words['exact'].format(value=('£' if figure.unit == 'gbp' else '') + exact)})"
         method = "" if figure.method == PUBLISHED else f" {figure.method}"
         coverage = f" Covers {figure.coverage}." if figure.coverage and not figure.coverage.complete else ""
+        rounded = ""
+        if figure.rounded_to:
+            rounded = " " + words["rounded"].format(to=self.formatter.number(figure.rounded_to))
         cited = ", ".join(f"[{self.cite(key)}]" for key in figure.sources)
-        return clean(f"{figure.label}: {self.formatter.figure(figure)}.{method}{coverage} Source: {cited}.")
+        return clean(f"{figure.label}: {value}.{method}{coverage}{rounded} Source: {cited}.")
 
     def cite(self, key: str) -> str:
         """The letter a source is cited by in this document: A, B, C... in order of first use."""
@@ -65,7 +88,7 @@ class SourceNotes:
 
     def publication(self, key: str) -> str:
         """One source as a reader can find it: publisher, title, release date, address."""
-        source = self.campaign.data.sources[key]
+        source = self.campaign.sources[key]
         released = source.released
         when = self.formatter.date(released) if isinstance(released, date) else None
         if isinstance(released, str):  # a month, "2024-06"

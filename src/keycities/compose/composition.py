@@ -9,8 +9,7 @@ from keycities.compose.briefing import BriefingComposer
 from keycities.compose.letter import Composer
 from keycities.data.inputs import Inputs
 from keycities.errors import DataError
-from keycities.figures.compute import compute
-from keycities.figures.model import FigureBook
+from keycities.figures.model import DataChoice, DataYear, FigureBook
 
 
 @dataclass(frozen=True)
@@ -18,17 +17,33 @@ class Composition:
     """A project's inputs, figures and composers."""
 
     inputs: Inputs
-    book: FigureBook
-    composer: Composer  # of letters; its environment serves the briefing packs too
+    composer: Composer  # of letters; its environment and figures serve the briefing packs too
     briefings: BriefingComposer
 
+    @property
+    def book(self) -> FigureBook:
+        """Every figure from the latest data: what `check` and the proof page show."""
+        return self.composer.book(DataChoice())
 
-def prepare(inputs: Inputs) -> Composition:
-    """Compute every figure and make the composers; a figure that cannot be computed is a DataError that
-    carries the inputs' warnings too."""
+    def choices(self) -> dict[str, DataChoice]:
+        """The figures each letter (by its file) and the briefing packs use in this run."""
+        composer, briefing = self.composer, self.inputs.campaign.data.briefing
+        found = {
+            str(letter.body.file): composer.choice(letter.front.data_year, letter.front.date)
+            for letter in self.inputs.letters.values()
+        }
+        return found | {"briefing packs": composer.choice(briefing.data_year, briefing.date)}
+
+
+def prepare(inputs: Inputs, data_year: DataYear = None) -> Composition:
+    """Compute every figure the documents use and make the composers; a figure that cannot be computed
+    is a DataError that carries the inputs' warnings too. `data_year` overrides each document's own pin
+    for this run (a year, or "latest")."""
+    composer = Composer(inputs.campaign, inputs.letters, data_year)
+    composition = Composition(inputs, composer, BriefingComposer(composer, inputs.local))
     try:
-        book = compute(inputs.campaign)
+        for choice in [DataChoice(), *composition.choices().values()]:
+            composer.book(choice)
     except DataError as error:
         raise DataError(error.problems, inputs.warnings) from None
-    composer = Composer(inputs.campaign, book, inputs.letters)
-    return Composition(inputs, book, composer, BriefingComposer(composer, inputs.local))
+    return composition

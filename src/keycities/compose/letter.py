@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 import jinja2
@@ -38,8 +39,10 @@ from keycities.data.cities import Campaign
 from keycities.data.images import png_problem
 from keycities.data.letters import Letter, variant_for
 from keycities.data.recipients import Addressee
+from keycities.data.sources import released_on
 from keycities.errors import ComposeError, DataError, FigureError
-from keycities.figures.model import Figure, FigureBook
+from keycities.figures.compute import compute
+from keycities.figures.model import DataChoice, DataYear, Figure, FigureBook
 from keycities.formatting import Formatter
 
 NOTES_TITLE = {"en-GB": "Sources", "cy": "Ffynonellau"}
@@ -51,13 +54,34 @@ class Composed:
 
     document: Document
     figures: tuple[Figure, ...]
+    notices: tuple[str, ...] = ()  # about the document as a whole: it cites releases published after it
+
+
+def later_releases(campaign: Campaign, figures: tuple[Figure, ...], dated: date) -> str | None:
+    """A notice when a document cites releases published after its own date (allowed: the 2019 letter can
+    only use later releases, but its reader should know), naming each release once."""
+    later = {
+        key: campaign.sources[key]
+        for figure in figures
+        for key in figure.sources
+        if key in campaign.releases.sources and released_on(campaign.sources[key].released) > dated
+    }
+    if not later:
+        return None
+    named = "; ".join(f"{source.title} ({source.released})" for source in later.values())
+    return (
+        f"dated {dated.isoformat()}, it cites releases published after that date ({named}): allowed, "
+        "but its figures are not those that were current on its date"
+    )
 
 
 class Composer:
     """Composes documents for one campaign: one sandboxed Jinja environment, reused for every document."""
 
-    def __init__(self, campaign: Campaign, book: FigureBook, letters: dict[str, Letter]) -> None:
-        self.campaign, self.book = campaign, book
+    def __init__(self, campaign: Campaign, letters: dict[str, Letter], data_year: DataYear = None) -> None:
+        self.campaign, self.data_year = campaign, data_year
+        self.books: dict[DataChoice, FigureBook] = {}
+        self.trees: dict[DataChoice, dict[str, Any]] = {}
         folder = campaign.folder
         self.bodies = bodies = {str(letter.body.file): letter.body.text for letter in letters.values()}
         bodies |= {
@@ -79,7 +103,6 @@ class Composer:
             finalize=place_value,
             keep_trailing_newline=True,
         )
-        self.figure_tree = figure_tree(book)
         self.images: dict[str, Image] = {}
 
     def letter(self, letter: Letter, addressee: Addressee) -> Composed:
@@ -92,7 +115,7 @@ class Composer:
         if variant and variant.body:
             body = letter.variant_bodies[variant.body]
         subject = variant.subject if variant and variant.subject else front.subject
-        context = self.context() | {
+        context = self.context(self.choice(front.data_year, front.date)) | {
             "recipient": _recipient(addressee),
             "letter": {"subject": subject, "date": formatter.date(front.date)},
         }
@@ -130,19 +153,41 @@ class Composer:
             footer=clean(f"{holder}, {formatter.date(front.date)}"),
             keywords=(letter.name, addressee.record.id),
         )
-        return Composed(document, tuple(placing.notes.figures))
+        figures = tuple(placing.notes.figures)
+        later = later_releases(self.campaign, figures, front.date)
+        return Composed(document, figures, (f"{letter.body.file}: {later}",) if later else ())
 
-    def context(self) -> dict[str, Any]:
-        """What every template may place: the group, asks, members, projection and every figure."""
+    def choice(self, pinned: int | None, dated: date) -> DataChoice:
+        """The figures a document dated `dated` that pins `pinned` (or None) uses in this run."""
+        if self.data_year is None:
+            return DataChoice(pinned, dated)
+        return DataChoice(None if self.data_year == "latest" else self.data_year, dated)
+
+    def book(self, choice: DataChoice) -> FigureBook:
+        """Every figure for one choice of year and release, computed once."""
+        if choice not in self.books:
+            self.books[choice] = compute(self.campaign, choice)
+        return self.books[choice]
+
+    def figure_tree(self, choice: DataChoice) -> dict[str, Any]:
+        """The figures of one choice as templates name them (`figures.group.gva`)."""
+        if choice not in self.trees:
+            self.trees[choice] = figure_tree(self.book(choice))
+        return self.trees[choice]
+
+    def context(self, choice: DataChoice) -> dict[str, Any]:
+        """What every template may place: the group, asks, members, projection and every figure, and the
+        year the document pins (None when each figure is of its latest year)."""
         data = self.campaign.data
         return {
+            "data_year": choice.year,
             "group": data.group.model_dump(),
             "signatory": data.group.chair.model_dump(),
             "asks": {ask.key: ask.model_dump() for ask in data.asks},
-            "members": [member.model_dump(exclude={"figures", "constituents"}) for member in data.members],
+            "members": [member.model_dump(exclude={"constituents"}) for member in data.members],
             "projection": data.projection.model_dump()
             | {"benchmark_name": self.campaign.comparators[data.projection.benchmark].name},
-            "figures": self.figure_tree,
+            "figures": self.figure_tree(choice),
         }
 
     def add_template(self, name: str, text: str) -> None:

@@ -69,6 +69,11 @@ class FigureRef:
         return self.figure.value == 0
 
     @property
+    def year(self) -> int | None:
+        """The year of the data the figure comes from: `GVA, {{ m.gva.year }}`."""
+        return self.figure.year
+
+    @property
     def label(self) -> str:
         """What the figure is."""
         return self.figure.label
@@ -168,20 +173,18 @@ def place_value(value: Any) -> str:
                 f"{error}; handle the gap with {{% if figures.{figure.name}.missing %}}"
             ) from None
         notes.record(figure)
-        marker = note_marker(notes.number(figure)) if value.with_note else ""
-        if value.only_note:
-            return marker
         if value.gap_words:
             words = GAP_WORDS[formatter.language]
-            if number == 0:
-                return escape(words["level"]) + marker
-            text = f"{formatter.money(abs(number))} {words['above' if number > 0 else 'below']}"
-            return escape(text) + marker
-        if value.scale == "million":
+            places = value.decimals if value.decimals is not None else figure.decimals or 0
+            text = words["level"] if number == 0 else (
+                f"{formatter.money(abs(number), places)} {words['above' if number > 0 else 'below']}"
+            )
+        elif value.scale == "million":
             text = formatter.count(number, "million", 1 if value.decimals is None else value.decimals)
         else:
             text = formatter.figure(figure, value.decimals)
-        return escape(text) + marker
+        marker = note_marker(notes.number(figure, text)) if value.with_note else ""
+        return marker if value.only_note else escape(text) + marker
     if isinstance(value, ChartRef):
         if value.missing or value.draw is None:
             raise FigureError(

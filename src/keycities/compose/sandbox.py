@@ -40,7 +40,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
     run, and one template must not change what another prints. Operators, filters and methods that can
     make something huge from a short expression are checked against the limits before they run."""
 
-    PLACEABLE_ATTRIBUTES = frozenset({"missing", "why", "label", "method", "zero"})
+    PLACEABLE_ATTRIBUTES = frozenset({"missing", "why", "label", "method", "zero", "year"})
     intercepted_binops = frozenset({"*", "**", "%"})
 
     def __init__(self, **options: Any) -> None:

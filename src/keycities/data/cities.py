@@ -2,77 +2,26 @@
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from keycities.data.cross_check import cross_check, implausible_values
 from keycities.data.images import png_problem
+from keycities.data.releases import Releases, load_releases
 from keycities.data.schema import HeaderText, Model, raise_if_any, validate
+from keycities.data.sources import Source
 from keycities.data.yaml_lines import Located, read_yaml
 
 ONS_CODE = re.compile(r"^[EWSN]\d{8}$")
 
 
-class Source(Model):
-    title: str
-    publisher: str
-    released: date | str | None = None  # a date, or a month such as "2024-06"
-    url: str
-    note: str | None = None
-
-    @field_validator("released")
-    @classmethod
-    def _month_or_date(cls, value: date | str | None) -> date | str | None:
-        if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}", value):
-            raise ValueError(f"expected a date like 2019-02-04 or a month like 2024-06, got {value!r}")
-        return value
-
-
-class FigureValue(Model):
-    """One published figure: its value (null when it does not exist), its source, why it is missing."""
-
-    value: float | None
-    source: str | None = None  # defaults to figure_sources[key]
-    why: str | None = None  # why a null is null, shown wherever the figure is needed
-
-    @model_validator(mode="before")
-    @classmethod
-    def _bare_value(cls, data: Any) -> Any:
-        return data if isinstance(data, dict) else {"value": data}
-
-    @field_validator("value")
-    @classmethod
-    def _positive(cls, value: float | None) -> float | None:
-        if value is not None and (not math.isfinite(value) or value <= 0):
-            raise ValueError(f"must be more than 0, got {value:g}; use null when the figure does not exist")
-        return value
-
-
-class Figures(Model):
-    population_mid2017: FigureValue | None = None
-    gva_2017_gbp_m: FigureValue | None = None
-    gva_2017_gbp_m_2022_release: FigureValue | None = None
-    gva_per_hour_2017_gbp: FigureValue | None = None
-    gva_per_hour_index_2017_uk100: FigureValue | None = None
-    gva_per_filled_job_2017_gbp: FigureValue | None = None
-    filled_jobs_2017: FigureValue | None = None
-    hours_worked_per_week_2017: FigureValue | None = None
-
-    def get(self, key: str) -> FigureValue | None:
-        """The figure under `key`, or None when it is not listed."""
-        value: FigureValue | None = getattr(self, key)
-        return value
-
-
 class Constituent(Model):
     name: str
     ons_code: str
-    figures: Figures
 
     @field_validator("ons_code")
     @classmethod
@@ -92,7 +41,6 @@ class Member(Model):
     region: str
     membership: Literal["confirmed", "probable"]
     note: str | None = None
-    figures: Figures
     constituents: list[Constituent] = Field(default_factory=list)
 
     @field_validator("ons_code")
@@ -105,7 +53,8 @@ class Comparator(Model):
     key: str
     name: str
     name_cy: str | None = None
-    figures: Figures
+    ons_code: str  # E92000001 England, W92000004 Wales, S92000003 Scotland, K02000001 the UK
+    itl_code: str | None = None  # as ONS's ITL tables name it: TLB England, UKX the UK
 
 
 class Person(Model):
@@ -147,6 +96,8 @@ class Claim(Model):
     text: str  # as the group wrote it
     figure: str  # the computed figure it is compared with
     source: str
+    data_year: int | None = Field(default=None, gt=1900, lt=10_000)  # the year of its figures; else the latest
+    computed_from: str | None = None  # what the group computed it from, in words
     published: float | None = Field(default=None, gt=0, allow_inf_nan=False)  # in the figure's unit
     rounding: float | None = Field(default=None, gt=0, allow_inf_nan=False)  # what `published` was rounded to
     # for a comparison: the [lowest, highest] value for which it holds
@@ -156,8 +107,8 @@ class Claim(Model):
 class Projection(Model):
     benchmark: str  # a comparator key
     # Per filled job, since the gap is multiplied by filled jobs: a per-hour gap would need hours instead.
-    measure: Literal["gva_per_filled_job_2017_gbp"]
-    jobs: Literal["filled_jobs_2017"]
+    measure: Literal["gva_per_filled_job"]
+    jobs: Literal["filled_jobs"]
     # A year of four digits: the years between them multiply every yearly addition.
     base_year: int = Field(gt=1990, lt=10_000)
     target_year: int = Field(gt=1990, lt=10_000)
@@ -165,12 +116,12 @@ class Projection(Model):
 
 class Briefing(Model):
     date: date  # printed on every pack; also its fixed creation date, so the same data gives the same bytes
+    data_year: int | None = Field(default=None, gt=1900, lt=10_000)  # the year of the figures; else the latest
 
 
 class CampaignFile(Model):
     group: Group
     sources: dict[str, Source]
-    figure_sources: dict[str, str]
     members: list[Member] = Field(min_length=1)
     comparators: list[Comparator]
     asks: list[Ask] = Field(min_length=1)
@@ -186,28 +137,40 @@ def _ons_code(value: str) -> str:
 
 
 class Campaign:
-    """cities.yaml, validated, with the folder it came from (for its assets)."""
+    """cities.yaml, validated, with the folder it came from (for its assets) and the figures of `data/`."""
 
-    def __init__(self, folder: Path, located: Located, data: CampaignFile, warnings: list[str]) -> None:
+    def __init__(
+        self, folder: Path, located: Located, data: CampaignFile, releases: Releases, warnings: list[str]
+    ) -> None:
         self.folder = folder
         self.located = located
         self.data = data
+        self.releases = releases
         self.warnings = warnings
         self.members = {member.slug: member for member in data.members}
         self.comparators = {comparator.key: comparator for comparator in data.comparators}
         self.asks = {ask.key: ask for ask in data.asks}
+        # Every source a note may cite: those of cities.yaml and the releases of data/.
+        self.sources = data.sources | releases.sources
 
-    def source_of(self, key: str, value: FigureValue) -> str:
-        """The source id of a figure: its own, or the default for its key."""
-        return value.source or self.data.figure_sources[key]
+    def area_codes(self) -> set[str]:
+        """The ONS codes whose figures the campaign uses: members, their councils, comparators."""
+        codes = {comparator.ons_code for comparator in self.data.comparators}
+        for member in self.data.members:
+            codes |= {part.ons_code for part in member.constituents} or {member.ons_code}
+        return codes
 
 
 def load_campaign(folder: Path, strict: bool = False) -> Campaign:
-    """Read and validate `folder/cities.yaml`; DataError lists every problem found."""
+    """Read and validate `folder/cities.yaml` and the data files of `folder/data/`; DataError lists every
+    problem found."""
     located = read_yaml(folder / "cities.yaml", folder)
     model, errors, warnings = validate(CampaignFile, located)
+    releases, data_errors, data_warnings = load_releases(folder)
+    errors += data_errors
+    warnings += data_warnings
     if isinstance(located.data, dict):
-        errors += cross_check(located)
+        errors += cross_check(located, set(releases.sources))
         warnings += implausible_values(located)
     if model is not None:
         errors += [
@@ -217,4 +180,4 @@ def load_campaign(folder: Path, strict: bool = False) -> Campaign:
         ]
     raise_if_any(errors, warnings, strict)
     assert model is not None
-    return Campaign(folder, located, model, warnings)
+    return Campaign(folder, located, model, releases, warnings)

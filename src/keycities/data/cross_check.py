@@ -1,5 +1,5 @@
-"""What the schema of cities.yaml alone cannot see: unique keys, known sources, claims and the projection's
-inputs, and values far outside what any UK area has. Works on the raw data, so these problems are
+"""What the schema of cities.yaml alone cannot see: unique keys, known sources, claims and the projection,
+and a projection further ahead than any figures can reach. Works on the raw data, so these problems are
 reported beside the schema's own, in one run.
 """
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from keycities.data.measures import FIGURE_KEYS, PLAUSIBLE_MAXIMUM
 from keycities.data.schema import check_unique
 from keycities.data.yaml_lines import Located
 
@@ -29,42 +28,24 @@ CLAIM_COMPARATORS = {"group.gva_ratio_to_scotland": "scotland"}  # figures that 
 LATEST_TARGET_YEAR = 2100  # a projection further ahead is a slip of the year
 
 
-def cross_check(located: Located) -> list[str]:
+def cross_check(located: Located, release_ids: set[str]) -> list[str]:
     """What the schema alone cannot see: unique keys, known sources and figures. Works on the raw data,
-    so these problems are reported beside the schema's own, in one run."""
+    so these problems are reported beside the schema's own, in one run. `release_ids` are the sources
+    the data files register."""
     data = located.data
-    sources = _mapping(data, "sources")
-    figure_sources = _mapping(data, "figure_sources")
+    own_sources = _mapping(data, "sources")
+    sources = {**own_sources, **dict.fromkeys(release_ids)}
     members, asks, claims = _items(data, "members"), _items(data, "asks"), _items(data, "claims")
     problems = check_unique(located, members, "slug", ("members",))
     problems += check_unique(located, members, "ons_code", ("members",))
     problems += check_unique(located, asks, "key", ("asks",))
     problems += check_unique(located, claims, "key", ("claims",))
     problems += check_unique(located, _items(data, "comparators"), "key", ("comparators",))
-    for key, source in figure_sources.items():
-        if key not in FIGURE_KEYS:
-            problems.append(
-                f"{located.where(('figure_sources', key))}: unknown figure '{key}'; "
-                f"known figures: {', '.join(FIGURE_KEYS)}"
-            )
-        elif isinstance(source, str) and source not in sources:  # anything else is the schema's to report
-            problems.append(_unknown_source(located, ("figure_sources", key), source, sources))
-    unsourced: dict[str, list[tuple[str | int, ...]]] = {}
-    for path in _figure_holders(data):
-        for key, value in _mapping_at(data, path).items():
-            figure = value if isinstance(value, dict) else {"value": value}
-            if figure.get("value") is None or key not in FIGURE_KEYS:
-                continue
-            own = figure.get("source")
-            if own is None and key not in figure_sources:
-                unsourced.setdefault(key, []).append((*path, key))
-            elif isinstance(own, str) and own not in sources:
-                problems.append(_unknown_source(located, (*path, key, "source"), own, sources))
-    for key, paths in unsourced.items():
-        others = f" (nor do {len(paths) - 1} more {key} figures)" if len(paths) > 1 else ""
+    problems += check_unique(located, _items(data, "comparators"), "ons_code", ("comparators",))
+    for source in sorted(set(own_sources) & release_ids):
         problems.append(
-            f"{located.where(paths[0])}: this figure names no source{others}; add "
-            f"'{key}: <source id>' under figure_sources, or 'source:' to the figure"
+            f"{located.where(('sources', source))}: the data file data/{source}.yaml registers this source "
+            "too; remove it here (the data file's `source:` is the one used)"
         )
     listed = _mapping(data, "group").get("membership_sources")
     for index, source in enumerate(listed if isinstance(listed, list) else []):
@@ -96,57 +77,16 @@ def cross_check(located: Located) -> list[str]:
             f"{located.where(('projection', 'benchmark'))}: unknown comparator "
             f"'{projection['benchmark']}'; known: {', '.join(comparator_keys)}"
         )
-    benchmark = next(
-        (item for _, item in _items(data, "comparators") if item.get("key") == projection.get("benchmark")),
-        None,
-    )
-    measure = projection.get("measure")
-    if benchmark is not None and isinstance(measure, str):
-        value = _mapping(benchmark, "figures").get(measure)
-        if (value.get("value") if isinstance(value, dict) else value) is None:
-            problems.append(
-                f"{located.where(('projection', 'benchmark'))}: the projection needs the {measure} of "
-                f"'{projection['benchmark']}'; give it under that comparator's figures"
-            )
     base, target = projection.get("base_year"), projection.get("target_year")
     if isinstance(base, int) and isinstance(target, int) and target <= base:
         problems.append(f"{located.where(('projection', 'target_year'))}: must be after base_year ({base})")
     return problems
 
 
-def _figure_holders(data: Any) -> list[tuple[str | int, ...]]:
-    """The path of every `figures:` mapping: each member's, each council's of a combined authority, each
-    comparator's."""
-    holders: list[tuple[str | int, ...]] = []
-    for index, member in _items(data, "members"):
-        holders.append(("members", index, "figures"))
-        holders += [
-            ("members", index, "constituents", number, "figures")
-            for number, _ in _items(member, "constituents")
-        ]
-    return holders + [("comparators", index, "figures") for index, _ in _items(data, "comparators")]
-
-
 def implausible_values(located: Located) -> list[str]:
-    """A warning for each value far beyond any UK area's, and for a projection beyond LATEST_TARGET_YEAR."""
+    """A warning for a projection beyond LATEST_TARGET_YEAR (values far beyond any UK area's are warned
+    about where the data files are read)."""
     warnings = []
-    for path in _figure_holders(located.data):
-        for key, value in _mapping_at(located.data, path).items():
-            written = value.get("value") if isinstance(value, dict) else value
-            limit = PLAUSIBLE_MAXIMUM.get(str(key))
-            if not limit or isinstance(written, bool) or not isinstance(written, int | float):
-                continue  # not a number: the schema's to report
-            try:
-                number = float(written)
-            except OverflowError:  # a whole number longer than any figure: the schema refuses it
-                continue
-            if number <= limit[0]:
-                continue
-            shown = f"{number:,.2f}".rstrip("0").rstrip(".") if number < 1e15 else f"{number:g}"
-            warnings.append(
-                f"{located.where((*path, key))}: {shown} is more than {limit[1]}, far beyond any UK area; "
-                "check the value and its unit"
-            )
     target = _mapping(located.data, "projection").get("target_year")
     if isinstance(target, int) and LATEST_TARGET_YEAR < target < 10_000:  # a later one is an error
         warnings.append(
@@ -159,15 +99,6 @@ def implausible_values(located: Located) -> list[str]:
 def _mapping(data: Any, key: str) -> dict[str, Any]:
     value = data.get(key) if isinstance(data, dict) else None
     return value if isinstance(value, dict) else {}
-
-
-def _mapping_at(data: Any, path: tuple[str | int, ...]) -> dict[str, Any]:
-    for part in path:
-        if isinstance(data, dict):
-            data = data.get(part)
-        elif isinstance(data, list) and isinstance(part, int):
-            data = data[part]
-    return data if isinstance(data, dict) else {}
 
 
 def _items(data: Any, key: str) -> list[tuple[int, dict[str, Any]]]:

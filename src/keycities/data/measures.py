@@ -34,13 +34,16 @@ class Measure:
     # How the year reads in a label: "mid-{year}" for a population estimate at 30 June.
     period: str = "{year}"
     period_cy: str = "{year}"
+    decimals: int | None = None  # always this many places (pence for an hour's GVA: £27.00); else the unit's
+
+    def when(self, year: int, language: Language = "en-GB") -> str:
+        """The year as a label gives it: "2018", "mid-2018"."""
+        return (self.period_cy if language == "cy" else self.period).format(year=year)
 
     def labelled(self, year: int | None, language: Language = "en-GB") -> str:
         """The label with its year: "GVA, 2018", "Population, mid-2018"."""
         label = self.label_cy if language == "cy" else self.label
-        if year is None:
-            return label
-        return f"{label}, {(self.period_cy if language == 'cy' else self.period).format(year=year)}"
+        return label if year is None else f"{label}, {self.when(year, language)}"
 
 
 _GVA_LIMIT = (5_000_000, "£5 trillion (5,000,000 in £ million)")
@@ -57,7 +60,7 @@ MEASURES = {
         ),
         Measure(
             "gva_per_hour", "GVA per hour worked", "GVA fesul awr a weithiwyd", "gbp", False,
-            (1_000, "£1,000 an hour"), held_as="£",
+            (1_000, "£1,000 an hour"), held_as="£", decimals=2,
         ),
         Measure(
             "gva_per_hour_index", "GVA per hour index (UK = 100)", "Mynegai GVA fesul awr (DU = 100)",

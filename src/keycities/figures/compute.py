@@ -1,4 +1,4 @@
-"""Every number a document may show, computed from cities.yaml with its sources, method and coverage.
+"""Every number a document may show, computed from the data with its sources, method, coverage and year.
 
 This is the only module that does arithmetic on figures, with `claims.py` for the published claims. A
 missing value stays missing (None, with the reason); totals say how many members they cover and never count
@@ -11,12 +11,12 @@ import statistics
 from collections.abc import Callable, Iterable
 from typing import Literal
 
-from keycities.data.cities import Campaign, Figures, FigureValue, Member
-from keycities.data.measures import MEASURE_LABELS, MEASURES, SUMMABLE_KEYS, Measure, Unit
-from keycities.data.yaml_lines import PathKey
+from keycities.data.cities import Campaign, Member
+from keycities.data.measures import MEASURES, Unit
 from keycities.errors import DataError
 from keycities.figures.finite import not_finite
-from keycities.figures.model import PUBLISHED, Coverage, Figure, FigureBook
+from keycities.figures.model import Coverage, DataChoice, Figure, FigureBook, Input
+from keycities.figures.picking import Picker, source_input
 
 RATES = ("gva_per_hour", "gva_per_filled_job")
 
@@ -24,70 +24,54 @@ RATES = ("gva_per_hour", "gva_per_filled_job")
 RANKED = ("population", "gva", "gva_per_hour", "gva_per_filled_job")
 
 
-def compute(campaign: Campaign) -> FigureBook:
-    """Build every figure from the campaign data."""
+def compute(campaign: Campaign, choice: DataChoice | None = None) -> FigureBook:
+    """Build every figure from the campaign's data, for one choice of year and release (by default the
+    latest of each)."""
     book = FigureBook()
-    for index, comparator in enumerate(campaign.data.comparators):
+    picker = Picker(campaign, choice or DataChoice())
+    for comparator in campaign.data.comparators:
         for key, measure in MEASURES.items():
-            value = comparator.figures.get(key)
+            year = picker.year(key)
             book.add(
-                _published(
-                    campaign,
-                    f"comparator.{comparator.key}.{measure.name}",
-                    f"{measure.label}, {comparator.name}",
-                    measure,
+                picker.published(
+                    f"comparator.{comparator.key}.{key}",
+                    f"{measure.labelled(year)}, {comparator.name}",
                     key,
-                    value,
-                    ("comparators", index, "figures", key),
+                    comparator.ons_code,
+                    comparator.name,
+                    year,
                 )
             )
-    for index, member in enumerate(campaign.data.members):
-        for key, measure in MEASURES.items():
-            book.add(_member_figure(campaign, member, ("members", index), key, measure))
+    for member in campaign.data.members:
+        for key in MEASURES:
+            book.add(_member_figure(picker, member, key))
     _group_totals(campaign, book)
     _comparisons(campaign, book)
     _ranks(campaign, book)
-    _uplift(campaign, book)
+    _uplift(campaign, picker, book)
     problems = not_finite(campaign, book)
     if problems:
         raise DataError(problems, campaign.warnings)
     return book
 
 
-def _published(
-    campaign: Campaign,
-    name: str,
-    label: str,
-    measure: Measure,
-    key: str,
-    value: FigureValue | None,
-    path: PathKey,
-) -> Figure:
-    if value is None or value.value is None:
-        why = value.why if value and value.why else "not published in the sources of cities.yaml"
-        return Figure(name, label, None, measure.unit, (), "Not available.", why_missing=why)
-    source = campaign.source_of(key, value)
-    return Figure(
-        name, label, value.value * measure.scale, measure.unit, (source,), PUBLISHED, inputs=(path,)
-    )
-
-
-def _member_figure(campaign: Campaign, member: Member, at: PathKey, key: str, measure: Measure) -> Figure:
-    name, label = f"member.{member.slug}.{measure.name}", f"{measure.label}, {member.name}"
-    own = member.figures.get(key)
-    if not member.constituents or (own is not None and own.value is not None):
-        return _published(campaign, name, label, measure, key, own, (*at, "figures", key))
-    parts = [(part.name, part.figures.get(key)) for part in member.constituents]
-    if key not in SUMMABLE_KEYS:
+def _member_figure(picker: Picker, member: Member, key: str) -> Figure:
+    measure = MEASURES[key]
+    year = picker.year(key)
+    name, label = f"member.{member.slug}.{key}", f"{measure.labelled(year)}, {member.name}"
+    own = picker.held(key, member.ons_code, year)
+    if not member.constituents or own is not None:
+        return picker.published(name, label, key, member.ons_code, member.name, year)
+    if not measure.summable:
         councils = len(member.constituents)
         why = (
             f"{member.name} is a combined authority; ONS publishes this rate for its {councils} councils, "
             "and rates cannot be added up"
         )
-        return Figure(name, label, None, measure.unit, (), "Not available.", why_missing=why)
-    present = [(part, value) for part, value in parts if value is not None and value.value is not None]
-    if len(present) < len(parts):
-        missing = ", ".join(part for part, value in parts if value is None or value.value is None)
+        return Figure(name, label, None, measure.unit, (), "Not available.", why_missing=why, year=year)
+    parts = [(part, picker.held(key, part.ons_code, year)) for part in member.constituents]
+    missing = [part.name for part, held in parts if held is None]
+    if missing:
         return Figure(
             name,
             label,
@@ -95,13 +79,18 @@ def _member_figure(campaign: Campaign, member: Member, at: PathKey, key: str, me
             measure.unit,
             (),
             "Not available.",
-            why_missing=f"not published for {missing}, so {member.name}'s total cannot be formed",
+            why_missing=f"not published for {_names(missing)}, so {member.name}'s total cannot be formed",
+            year=year,
         )
-    sources = tuple(sorted({campaign.source_of(key, value) for _, value in present}))
-    total = sum(value.value for _, value in present if value.value is not None) * measure.scale
-    method = f"Sum of its {len(parts)} councils: {', '.join(part for part, _ in parts)}."
-    inputs = tuple((*at, "constituents", number, "figures", key) for number in range(len(parts)))
-    return Figure(name, label, total, measure.unit, sources, method, inputs=inputs)
+    present = [(part, held) for part, held in parts if held is not None]
+    sources = tuple(sorted({held.source for _, held in present}))
+    total = sum(held.value or 0.0 for _, held in present)
+    method = f"Sum of its {len(parts)} councils: {', '.join(part.name for part, _ in parts)}."
+    inputs = tuple(source_input(held, part.name) for part, held in present)
+    rounded_to = max((held.rounded_to or 0.0 for _, held in present), default=0.0) or None
+    return Figure(
+        name, label, total, measure.unit, sources, method, inputs=inputs, year=year, rounded_to=rounded_to
+    )
 
 
 def _group_totals(campaign: Campaign, book: FigureBook) -> None:
@@ -119,37 +108,41 @@ def _group_totals(campaign: Campaign, book: FigureBook) -> None:
             Coverage(len(members), len(members)),
         )
     )
-    for measure_name, label in (
-        ("population", "Combined population, mid-2017"),
-        ("gva", "Collective GVA, 2017"),
-        ("filled_jobs", "Filled jobs, 2017"),
+    for key, label in (
+        ("population", "Combined population"),
+        ("gva", "Collective GVA"),
+        ("filled_jobs", "Filled jobs"),
     ):
-        book.add(_across_members(book, members, measure_name, label, "sum"))
-    for measure_name, label in (
-        ("gva_per_hour", "Median GVA per hour worked across members, 2017"),
-        ("gva_per_filled_job", "Median GVA per filled job across members, 2017"),
+        book.add(_across_members(book, members, key, label, "sum"))
+    for key, label in (
+        ("gva_per_hour", "Median GVA per hour worked across members"),
+        ("gva_per_filled_job", "Median GVA per filled job across members"),
     ):
-        book.add(_across_members(book, members, measure_name, label, "median"))
+        book.add(_across_members(book, members, key, label, "median"))
 
 
 def _across_members(
-    book: FigureBook, members: list[Member], measure_name: str, label: str, how: Literal["sum", "median"]
+    book: FigureBook, members: list[Member], key: str, label: str, how: Literal["sum", "median"]
 ) -> Figure:
-    parts = [book[f"member.{member.slug}.{measure_name}"] for member in members]
+    parts = [book[f"member.{member.slug}.{key}"] for member in members]
     present = [part for part in parts if part.value is not None]
     missing = tuple(member.name for member, part in zip(members, parts, strict=True) if part.value is None)
     coverage = Coverage(len(present), len(parts), missing)
-    name = f"group.{measure_name}" if how == "sum" else f"group.{measure_name}_median"
-    unit = parts[0].unit
+    name = f"group.{key}" if how == "sum" else f"group.{key}_median"
+    unit, year = parts[0].unit, parts[0].year
+    label = label if year is None else f"{label}, {MEASURES[key].when(year)}"
     if not present:
-        return Figure(name, label, None, unit, (), "Not available.", coverage, "no member has this figure")
+        why = "no member has this figure"
+        return Figure(name, label, None, unit, (), "Not available.", coverage, why, year=year)
     values = [part.value for part in present if part.value is not None]
     value = sum(values) if how == "sum" else statistics.median(values)
-    left_out = _left_out(missing, f"figure for {MEASURE_LABELS[measure_name]}")
+    left_out = _left_out(missing, f"figure for {MEASURES[key].label}")
     method = f"{'Sum' if how == 'sum' else 'Median'} over {coverage}.{left_out}"
+    rounded_to = max((part.rounded_to or 0.0 for part in present), default=0.0) or None
     return Figure(
-        name, label, value, unit, _sources_of(present), method, coverage, inputs=_inputs_of(present)
-    )
+        name, label, value, unit, _sources_of(present), method, coverage, inputs=_inputs_of(present),
+        year=year, rounded_to=rounded_to if how == "sum" else None, decimals=parts[0].decimals,
+    )  # fmt: skip
 
 
 def _comparisons(campaign: Campaign, book: FigureBook) -> None:
@@ -159,7 +152,7 @@ def _comparisons(campaign: Campaign, book: FigureBook) -> None:
         book.add(
             _ratio(
                 "group.gva_ratio_to_scotland",
-                "Collective GVA as a share of Scotland's GVA, 2017",
+                f"Collective GVA as a share of Scotland's GVA, {book['group.gva'].year}",
                 book["group.gva"],
                 book["comparator.scotland.gva"],
             )
@@ -171,7 +164,7 @@ def _comparisons(campaign: Campaign, book: FigureBook) -> None:
             book.add(
                 _ratio(
                     f"{prefix}.{rate}_ratio_to_{benchmark}",
-                    f"{MEASURE_LABELS[rate]} as a share of the {benchmark_name} average, {member.name}",
+                    f"{MEASURES[rate].label} as a share of the {benchmark_name} average, {member.name}",
                     own,
                     average,
                 )
@@ -179,7 +172,7 @@ def _comparisons(campaign: Campaign, book: FigureBook) -> None:
             book.add(
                 _combine(
                     f"{prefix}.{rate}_difference_from_{benchmark}",
-                    f"{MEASURE_LABELS[rate]} above (+) or below (-) the {benchmark_name} average, "
+                    f"{MEASURES[rate].label} above (+) or below (-) the {benchmark_name} average, "
                     f"{member.name}",
                     "gbp",
                     own,
@@ -199,7 +192,7 @@ def _comparisons(campaign: Campaign, book: FigureBook) -> None:
         book.add(
             _combine(
                 f"{prefix}.gva_rest_of_group",
-                f"GVA of the other members, 2017 (all but {member.name})",
+                f"GVA of the other members, {book['group.gva'].year} (all but {member.name})",
                 "gbp",
                 book["group.gva"],
                 book[f"{prefix}.gva"],
@@ -225,7 +218,8 @@ def _combine(
     method: str,
 ) -> Figure:
     if second.value == 0 and unit == "ratio":
-        return Figure(name, label, None, unit, (), "Not available.", why_missing=f"{second.label} is zero")
+        why = f"{second.label} is zero"
+        return Figure(name, label, None, unit, (), "Not available.", why_missing=why, year=first.year)
     if first.value is None or second.value is None:
         gap = first if first.value is None else second
         return Figure(
@@ -236,6 +230,7 @@ def _combine(
             (),
             "Not available.",
             why_missing=f"{gap.label} is missing: {gap.why_missing}",
+            year=first.year,
         )
     return Figure(
         name,
@@ -246,6 +241,8 @@ def _combine(
         method,
         first.coverage or second.coverage,
         inputs=_inputs_of([first, second]),
+        year=first.year,
+        decimals=first.decimals if unit == "gbp" else None,
     )
 
 
@@ -264,7 +261,7 @@ def _ranks(campaign: Campaign, book: FigureBook) -> None:
         )
         for member, figure in zip(members, figures, strict=True):
             name = f"member.{member.slug}.{measure_name}_rank"
-            label = f"Rank among members by {MEASURE_LABELS[measure_name]}, {member.name}"
+            label = f"Rank among members by {MEASURES[measure_name].label}, {member.name}"
             if figure.value is None:
                 book.add(
                     Figure(
@@ -293,15 +290,20 @@ def _ranks(campaign: Campaign, book: FigureBook) -> None:
             )
 
 
-def _uplift(campaign: Campaign, book: FigureBook) -> None:
-    """What raising each member's productivity to the benchmark would add by the target year."""
+def _uplift(campaign: Campaign, picker: Picker, book: FigureBook) -> None:
+    """What raising each member's productivity to the benchmark would add by the target year, from the
+    latest year (or the pinned one) that has both the productivity measure and the jobs."""
     projection = campaign.data.projection
     measure, jobs_measure = MEASURES[projection.measure], MEASURES[projection.jobs]
-    benchmark = book[f"comparator.{projection.benchmark}.{measure.name}"]
-    benchmark_name = campaign.comparators[projection.benchmark].name
+    year = picker.year(projection.measure, projection.jobs)
+    benchmark_area = campaign.comparators[projection.benchmark]
+    benchmark_name = benchmark_area.name
+    benchmark = picker.held(projection.measure, benchmark_area.ons_code, year)
     years = projection.target_year - projection.base_year
-    benchmark_value = benchmark.require()  # load_campaign refuses a benchmark without it
-    span: tuple[PathKey, ...] = (("projection", "base_year"), ("projection", "target_year"))
+    span = (
+        Input(campaign.located.where(("projection", "base_year")), "projection.base_year", projection.base_year),
+        Input(campaign.located.where(("projection", "target_year")), "projection.target_year", projection.target_year),
+    )  # fmt: skip
     book.add(
         Figure(
             "group.projection_years",
@@ -314,44 +316,49 @@ def _uplift(campaign: Campaign, book: FigureBook) -> None:
         )
     )
     yearly_method = (
-        f"For each member, the {benchmark_name} {MEASURE_LABELS[measure.name]} minus its own (0 where "
-        f"it is higher), times its {MEASURE_LABELS[jobs_measure.name].lower()}, summed over a combined "
+        f"For each member, the {benchmark_name} {measure.label} minus its own (0 where "
+        f"it is higher), times its {jobs_measure.label.lower()}, summed over a combined "
         "authority's councils."
     )
     method = (
         f"{yearly_method[:-1]}; times {years} years ({projection.base_year} to {projection.target_year})."
     )
+    no_benchmark = None
+    if benchmark is None or benchmark.value is None:
+        no_benchmark = (
+            f"the {benchmark_name} {measure.labelled(year)} is missing: "
+            f"{picker.why(projection.measure, benchmark_area.ons_code, year)}"
+        )
     per_year: list[tuple[float, set[str]]] = []  # each covered member's yearly addition and its sources
-    for index, member in enumerate(campaign.data.members):
+    for member in campaign.data.members:
         name, label = f"member.{member.slug}.uplift", f"Added by {projection.target_year}, {member.name}"
-        units: list[tuple[str, Figures, PathKey]] = [
-            (part.name, part.figures, ("members", index, "constituents", number))
-            for number, part in enumerate(member.constituents)
-        ] or [(member.name, member.figures, ("members", index))]
-        gaps, total, sources = [], 0.0, set(benchmark.sources)
-        inputs = list(benchmark.inputs) + list(span)
-        for unit_name, figures, at in units:
-            rate, jobs = figures.get(projection.measure), figures.get(projection.jobs)
+        if benchmark is None or benchmark.value is None:
+            book.add(Figure(name, label, None, "gbp", (), method, why_missing=no_benchmark, year=year))
+            continue
+        units = [(part.name, part.ons_code) for part in member.constituents] or [(member.name, member.ons_code)]
+        gaps, total, sources = [], 0.0, {benchmark.source}
+        inputs = [source_input(benchmark, benchmark_name), *span]
+        for unit_name, code in units:
+            rate, jobs = picker.held(projection.measure, code, year), picker.held(projection.jobs, code, year)
             if rate is None or rate.value is None or jobs is None or jobs.value is None:
                 gaps.append(unit_name)
                 continue
-            total += max(0.0, benchmark_value - rate.value) * jobs.value
-            sources |= {
-                campaign.source_of(projection.measure, rate),
-                campaign.source_of(projection.jobs, jobs),
-            }
-            inputs += [(*at, "figures", projection.measure), (*at, "figures", projection.jobs)]
+            total += max(0.0, benchmark.value - rate.value) * jobs.value
+            sources |= {rate.source, jobs.source}
+            inputs += [source_input(rate, unit_name), source_input(jobs, unit_name)]
         if gaps:
-            why = (
-                f"{MEASURE_LABELS[measure.name]} or {MEASURE_LABELS[jobs_measure.name].lower()} "
-                f"is not published for {_names(gaps)}"
-            )
-            book.add(Figure(name, label, None, "gbp", (), method, why_missing=why))
+            why = f"{measure.label} or {jobs_measure.label.lower()} is not published for {_names(gaps)}"
+            if year is not None:
+                why += f" for {year}"
+            book.add(Figure(name, label, None, "gbp", (), method, why_missing=why, year=year))
             continue
         per_year.append((total, sources))
         book.add(
-            Figure(name, label, total * years, "gbp", tuple(sorted(sources)), method, inputs=tuple(inputs))
-        )
+            Figure(
+                name, label, total * years, "gbp", tuple(sorted(sources)), method, inputs=tuple(inputs),
+                year=year,
+            )
+        )  # fmt: skip
     missing = tuple(
         member.name for member in campaign.data.members if book[f"member.{member.slug}.uplift"].value is None
     )
@@ -359,7 +366,7 @@ def _uplift(campaign: Campaign, book: FigureBook) -> None:
     left_out = _left_out(missing, "productivity figure")
     group_sources = tuple(sorted({source for _, sources in per_year for source in sources}))
     yearly = sum(total for total, _ in per_year) if per_year else None
-    none = "no member has the figures the projection needs"
+    none = no_benchmark or "no member has the figures the projection needs"
     members_inputs = _inputs_of(book[f"member.{member.slug}.uplift"] for member in campaign.data.members)
     book.add(
         Figure(
@@ -372,6 +379,7 @@ def _uplift(campaign: Campaign, book: FigureBook) -> None:
             coverage,
             None if per_year else none,
             members_inputs,
+            year,
         )
     )
     group_uplift = book.add(
@@ -385,6 +393,7 @@ def _uplift(campaign: Campaign, book: FigureBook) -> None:
             coverage,
             None if per_year else none,
             members_inputs,
+            year,
         )
     )
     for member in campaign.data.members:
@@ -398,7 +407,7 @@ def _uplift(campaign: Campaign, book: FigureBook) -> None:
         )
 
 
-def _inputs_of(figures: Iterable[Figure]) -> tuple[PathKey, ...]:
+def _inputs_of(figures: Iterable[Figure]) -> tuple[Input, ...]:
     return tuple(dict.fromkeys(path for figure in figures for path in figure.inputs))
 
 

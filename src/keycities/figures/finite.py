@@ -5,11 +5,8 @@ number, found after computing and before any document is written, named with the
 from __future__ import annotations
 
 import math
-from typing import Any
-
 from keycities.data.cities import Campaign
-from keycities.data.yaml_lines import PathKey, dotted
-from keycities.figures.model import FigureBook
+from keycities.figures.model import FigureBook, Input
 
 
 def not_finite(campaign: Campaign, book: FigureBook) -> list[str]:
@@ -18,7 +15,7 @@ def not_finite(campaign: Campaign, book: FigureBook) -> list[str]:
     reported again. And a claim is compared by dividing its figure by its rounding, which must stay finite."""
     located = campaign.located
     problems: list[str] = []
-    reported: list[set[PathKey]] = []
+    reported: list[set[Input]] = []
     for figure in book.figures.values():
         if figure.value is None or math.isfinite(figure.value):
             continue
@@ -26,20 +23,17 @@ def not_finite(campaign: Campaign, book: FigureBook) -> list[str]:
         if any(earlier <= inputs for earlier in reported):
             continue
         reported.append(inputs)
-        values = sorted(
-            ((path, _raw_value(located.data, path)) for path in figure.inputs),
-            key=lambda item: -abs(item[1]),
-        )
-        shown = [f"{dotted(path)} = {value:g} (line {located.line(path)})" for path, value in values[:3]]
+        values = sorted(figure.inputs, key=lambda item: -abs(item.value))
+        shown = [f"{item.what} = {item.value:g} ({item.where})" for item in values[:3]]
         more = f" and {len(values) - 3} more" if len(values) > 3 else ""
-        line = located.line(values[0][0]) if values else 1
+        where = values[0].where if values else located.label
         what = "is too large to compute" if math.isinf(figure.value) else "cannot be computed"
         problems.append(
-            f"{located.label}:{line}: {figure.name} ({figure.label}) {what}, from "
+            f"{where}: {figure.name} ({figure.label}) {what}, from "
             f"{', '.join(shown) or 'its figures'}{more}; check these values and their units"
         )
     for index, claim in enumerate(campaign.data.claims):
-        value, rounding = book[claim.figure].value, claim.rounding
+        value, rounding = book[claim.figure].value if claim.figure in book else None, claim.rounding
         if claim.holds_between is not None or not rounding or value is None or not math.isfinite(value):
             continue
         if not math.isfinite(value / rounding):
@@ -48,11 +42,3 @@ def not_finite(campaign: Campaign, book: FigureBook) -> list[str]:
                 f"{claim.figure} ({value:g}) to; give what the published value was rounded to"
             )
     return problems
-
-
-def _raw_value(data: Any, path: PathKey) -> float:
-    """The number written at `path` in cities.yaml (bare, or as a figure's `value`)."""
-    for part in path:
-        data = data[part]
-    number: Any = data.get("value") if isinstance(data, dict) else data
-    return float(number)

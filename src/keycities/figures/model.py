@@ -7,11 +7,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from datetime import date
+from typing import Literal
+
 from keycities.data.measures import Unit
-from keycities.data.yaml_lines import PathKey
 from keycities.errors import FigureError
 
 PUBLISHED = "As published."  # the method of a figure taken straight from its source
+
+
+# A run's choice of year for every document (`--data-year`): a year, the latest, or each document's own pin.
+DataYear = int | Literal["latest"] | None
+
+
+@dataclass(frozen=True)
+class DataChoice:
+    """Which figures a document uses: those of one year (`year`), or, with None, each computation's latest
+    year for which all its inputs exist; of a year, the release current at the document's date (`as_of`),
+    or the latest with no date."""
+
+    year: int | None = None
+    as_of: date | None = None
+
+
+@dataclass(frozen=True)
+class Input:
+    """A value a figure is computed from, and where it is written (`data/x.yaml:14`)."""
+
+    where: str
+    what: str  # "gva of Blackpool (E06000009), 2017"
+    value: float
 
 
 @dataclass(frozen=True)
@@ -43,8 +68,11 @@ class Figure:
     method: str
     coverage: Coverage | None = None
     why_missing: str | None = None
-    # Where in cities.yaml the values it is computed from are: named when it cannot be computed.
-    inputs: tuple[PathKey, ...] = ()
+    # The values it is computed from, and where they are written: named when it cannot be computed.
+    inputs: tuple[Input, ...] = ()
+    year: int | None = None  # the year of the data it comes from
+    rounded_to: float | None = None  # a source rounded it (or a part of it) to this, in its unit
+    decimals: int | None = None  # the places it is always shown with (its measure's), unless a template asks
 
     @property
     def missing(self) -> bool:
