@@ -37,11 +37,12 @@ class DataFile:
     values: dict[str, dict[str, Entry]] = field(default_factory=dict)
 
 
-def read_data_file(path: Path, shown: str) -> DataFile | None:
-    """The data file at `path` (named `shown` in messages), or None when there is none yet."""
+def read_data_file(project: Path, shown: str) -> DataFile | None:
+    """The project's data file `shown` (`data/ons-gva-la-2021.yaml`), or None when there is none yet."""
+    path = project / shown
     if not path.exists():
         return None
-    located = read_yaml(path)
+    located = read_yaml(path, project)
     data = located.data
     problems = [shown + problem.removeprefix(located.label) for problem in located.problems]
     if not isinstance(data, dict) or not all(

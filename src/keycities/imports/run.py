@@ -58,7 +58,7 @@ def import_table(request: ImportRequest) -> ImportReport:
     measure = MEASURES[request.measure]
     shown = f"{DATA_FOLDER}/{request.source}.yaml"
     path = request.project / shown
-    existing = read_data_file(path, shown)
+    existing = read_data_file(request.project, shown)
     source = _source(request, existing)
     areas, warnings = read_areas(request.project)
     table = read_table(request.file, request.sheet, years)

@@ -22,7 +22,7 @@ CODE_HEADERS = {"la code", "lad code", "itl code", "area code", "code"}
 NAME_HEADERS = {"la name", "lad name", "region name", "area name", "name"}
 YEAR = re.compile(r"(?<!\d)(19[9]\d|20\d\d|2100)(?!\d)")
 NUMBER = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?")
-AREA_CODE = re.compile(r"[A-Z][A-Z0-9]{1,11}")
+AREA_CODE = re.compile(r"[A-Za-z][A-Za-z0-9]{1,11}")
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,7 @@ def parse_table(rows: list[list[Cell]], file: Path, sheet: str | None, years: Ye
     for number, row in enumerate(rows[header_number:], start=header_number + 1):
         if _ends_table(row, code_column):
             break
-        code = _text(row, code_column)
+        code = _text(row, code_column).upper()
         if not code:
             continue  # a blank row, or a heading within the table
         values: dict[int, Value] = {}
