@@ -1,0 +1,1 @@
+"""Bringing published figures into the project's data files: `generate.py data import`."""
