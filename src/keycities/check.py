@@ -18,8 +18,8 @@ from keycities.data.letters import select
 from keycities.data.measures import MEASURES
 from keycities.errors import KeyCitiesError
 from keycities.figures.claims import Reconciliation, reconcile
-from keycities.figures.revisions import revisions
 from keycities.figures.model import Figure, FigureBook
+from keycities.figures.revisions import revisions
 from keycities.formatting import Formatter
 
 HEADLINES = (
@@ -68,7 +68,10 @@ def check(folder: Path, strict: bool = False, sources: bool = False, figures: bo
         findings.sections.append(("Sources", sources_table(campaign)))
     if figures:
         findings.sections.append(
-            ("Figures (in templates: {{ figures.<name> }}), from the latest data", figure_list(book, formatter))
+            (
+                "Figures (in templates: {{ figures.<name> }}), from the latest data",
+                figure_list(book, formatter),
+            )
         )
     findings.notices = claim_warnings(campaign, results, formatter) + document_notices(composition)
     findings.summary = (
@@ -88,7 +91,7 @@ def data_notices(composition: Composition) -> list[str]:
 def document_notices(composition: Composition) -> list[str]:
     """Once for each letter, and once for the briefing packs: the releases it cites that were published
     after its date (each letter composed for its first recipient, the packs for the first member)."""
-    inputs, notices = composition.inputs, []
+    inputs, notices = composition.inputs, list[str]()
     composers: list[Callable[[], Composed]] = [
         partial(composition.composer.letter, letter, chosen[0])
         for letter in inputs.letters.values()
@@ -116,7 +119,13 @@ def headline_table(book: FigureBook, formatter: Formatter) -> str:
         value = "missing" if figure.value is None else _value(figure, formatter)
         year = str(figure.year or "-")
         rows.append(
-            (figure.label, value, year, str(figure.coverage or "-"), ", ".join(figure.sources) or "cities.yaml")
+            (
+                figure.label,
+                value,
+                year,
+                str(figure.coverage or "-"),
+                ", ".join(figure.sources) or "cities.yaml",
+            )
         )
     return _table(rows)
 
@@ -130,7 +139,11 @@ def claim_reasons(results: list[Reconciliation], formatter: Formatter) -> str:
             continue
         lines.append(f"“{result.claim.text}” ({result.status}):")
         reasons = list(result.reasons)
-        if result.revised is not None and result.revised.value is not None and result.figure.value is not None:
+        if (
+            result.revised is not None
+            and result.revised.value is not None
+            and result.figure.value is not None
+        ):
             change = result.revised.value - result.figure.value
             sign = "+" if change >= 0 else "-"
             amount = _scaled(result.figure, abs(change), None, formatter)
@@ -152,13 +165,16 @@ def revision_tables(campaign: Campaign, formatter: Formatter, years: set[int]) -
         earlier, later, count = revision.totals
         change = later - earlier
         show = partial(_as_held, measure.scale, formatter)
-        title = (
-            f"{measure.labelled(revision.year)} ({measure.held_as}): {revision.earlier} against {revision.later}"
-        )
+        title = f"{measure.labelled(revision.year)} ({measure.held_as}): {revision.earlier} against "
+        title += revision.later
         effect = (
             f"total of the {count} members in both: {show(earlier)} against {show(later)}, "
             f"{'+' if change >= 0 else '-'}{show(abs(change))}"
-            + (f" ({'+' if change >= 0 else '-'}{formatter.percent(abs(change) / earlier)})" if earlier else "")
+            + (
+                f" ({'+' if change >= 0 else '-'}{formatter.percent(abs(change) / earlier)})"
+                if earlier
+                else ""
+            )
         )
         if all(row.earlier == row.later for row in revision.rows):
             parts.append(f"{title}: the same for every member")

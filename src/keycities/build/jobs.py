@@ -18,8 +18,8 @@ from keycities.compose.composition import Composition
 from keycities.compose.letter import Composed
 from keycities.data.letters import Letter, select, unmatched_variants
 from keycities.data.paths import resolve_inside
-from keycities.data.releases import data_file_paths
 from keycities.data.recipients import Addressee, stale_warning
+from keycities.data.releases import data_file_paths
 from keycities.errors import BuildError, DataError
 from keycities.figures.model import DataYear
 from keycities.render.pool import Format, asset_folders

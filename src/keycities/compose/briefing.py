@@ -198,11 +198,7 @@ class BriefingComposer:
             average=formatter.figure(england),
             where=where,
         )
-        caption = (
-            caption_text
-            + ". "
-            + (words["not_shown"].format(names=", ".join(absent)) if absent else "")
-        )
+        caption = caption_text + ". " + (words["not_shown"].format(names=", ".join(absent)) if absent else "")
         return _chart(images, alt, caption.strip())
 
     def _share_ref(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from keycities.compose.briefing import BriefingComposer
 from keycities.compose.letter import Composer
 from keycities.data.inputs import Inputs
+from keycities.data.measures import MEASURES
 from keycities.errors import DataError
 from keycities.figures.model import DataChoice, DataYear, FigureBook
 
@@ -26,13 +27,13 @@ class Composition:
         return self.composer.book(DataChoice())
 
     def choices(self) -> dict[str, DataChoice]:
-        """The figures each letter (by its file) and the briefing packs use in this run."""
+        """The figures each letter and the briefing packs use in this run, by where their year is set."""
         composer, briefing = self.composer, self.inputs.campaign.data.briefing
         found = {
-            str(letter.body.file): composer.choice(letter.front.data_year, letter.front.date)
+            f"{letter.body.file}: data_year": composer.choice(letter.front.data_year, letter.front.date)
             for letter in self.inputs.letters.values()
         }
-        return found | {"briefing packs": composer.choice(briefing.data_year, briefing.date)}
+        return found | {"cities.yaml: briefing.data_year": composer.choice(briefing.data_year, briefing.date)}
 
 
 def prepare(inputs: Inputs, data_year: DataYear = None) -> Composition:
@@ -41,9 +42,26 @@ def prepare(inputs: Inputs, data_year: DataYear = None) -> Composition:
     for this run (a year, or "latest")."""
     composer = Composer(inputs.campaign, inputs.letters, data_year)
     composition = Composition(inputs, composer, BriefingComposer(composer, inputs.local))
+    campaign = inputs.campaign
+    held = sorted({year for key in MEASURES for year in campaign.releases.years(key, campaign.area_codes())})
+    problems = [
+        f"{where if data_year is None else '--data-year'}: the data holds no figures for {choice.year} "
+        f"(it holds {_years(held)}); choose one of those years, or import that year's release "
+        "(README: \"Refreshing the data\")"
+        for where, choice in composition.choices().items()
+        if choice.year is not None and choice.year not in held
+    ]
+    if problems:
+        raise DataError(list(dict.fromkeys(problems)), inputs.warnings)
     try:
         for choice in [DataChoice(), *composition.choices().values()]:
             composer.book(choice)
     except DataError as error:
         raise DataError(error.problems, inputs.warnings) from None
     return composition
+
+
+def _years(years: list[int]) -> str:
+    if not years:
+        return "none: import a release first"
+    return str(years[0]) if len(years) == 1 else f"{years[0]} to {years[-1]}"

@@ -176,14 +176,17 @@ def place_value(value: Any) -> str:
         if value.gap_words:
             words = GAP_WORDS[formatter.language]
             places = value.decimals if value.decimals is not None else figure.decimals or 0
-            text = words["level"] if number == 0 else (
-                f"{formatter.money(abs(number), places)} {words['above' if number > 0 else 'below']}"
+            text = (
+                words["level"]
+                if number == 0
+                else (f"{formatter.money(abs(number), places)} {words['above' if number > 0 else 'below']}")
             )
         elif value.scale == "million":
             text = formatter.count(number, "million", 1 if value.decimals is None else value.decimals)
         else:
             text = formatter.figure(figure, value.decimals)
-        marker = note_marker(notes.number(figure, text)) if value.with_note else ""
+        asked = value.decimals is not None or value.scale is not None  # the template rounds it its own way
+        marker = note_marker(notes.number(figure, text if asked else None)) if value.with_note else ""
         return marker if value.only_note else escape(text) + marker
     if isinstance(value, ChartRef):
         if value.missing or value.draw is None:

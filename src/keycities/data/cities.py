@@ -96,7 +96,9 @@ class Claim(Model):
     text: str  # as the group wrote it
     figure: str  # the computed figure it is compared with
     source: str
-    data_year: int | None = Field(default=None, gt=1900, lt=10_000)  # the year of its figures; else the latest
+    data_year: int | None = Field(
+        default=None, gt=1900, lt=10_000
+    )  # the year of its figures; else the latest
     computed_from: str | None = None  # what the group computed it from, in words
     published: float | None = Field(default=None, gt=0, allow_inf_nan=False)  # in the figure's unit
     rounding: float | None = Field(default=None, gt=0, allow_inf_nan=False)  # what `published` was rounded to
@@ -116,7 +118,9 @@ class Projection(Model):
 
 class Briefing(Model):
     date: date  # printed on every pack; also its fixed creation date, so the same data gives the same bytes
-    data_year: int | None = Field(default=None, gt=1900, lt=10_000)  # the year of the figures; else the latest
+    data_year: int | None = Field(
+        default=None, gt=1900, lt=10_000
+    )  # the year of the figures; else the latest
 
 
 class CampaignFile(Model):

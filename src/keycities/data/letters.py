@@ -42,7 +42,9 @@ class FrontMatter(Model):
     to: list[str] = Field(min_length=1)
     signatory: Literal["chair"] = "chair"
     language: Language = "en-GB"
-    data_year: int | None = Field(default=None, gt=1900, lt=10_000)  # the year of its figures; else the latest
+    data_year: int | None = Field(
+        default=None, gt=1900, lt=10_000
+    )  # the year of its figures; else the latest
     reference: HeaderText | None = None  # "Our ref"
     postscript: str | None = None  # a line under the signature, Jinja placeholders allowed
     template: Layout = Field(default_factory=Layout)

@@ -23,6 +23,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
 from keycities.data.measures import MEASURES
 from keycities.data.schema import Model, validate
 from keycities.data.sources import Source, released_on
@@ -54,7 +56,7 @@ class Table(Model):
 
 class DataFile(Model):
     source: Source
-    tables: dict[str, Table] = {}
+    tables: dict[str, Table] = Field(default_factory=dict)
     values: dict[str, dict[str, Any]]
 
 
@@ -161,7 +163,13 @@ def _read_values(
             problems.append(f"{located.where(('values', measure))}: expected ONS codes, each with its years")
             continue
         file_years = sorted(
-            {year for years in areas.values() if isinstance(years, dict) for year in years if isinstance(year, int)}
+            {
+                year
+                for years in areas.values()
+                if isinstance(years, dict)
+                for year in years
+                if isinstance(year, int)
+            }
         )
         for code, years in areas.items():
             path: PathKey = ("values", measure, code)
@@ -169,7 +177,16 @@ def _read_values(
             if years == ABSENT:  # a gap in every year the release has
                 for year in file_years:
                     releases.held.setdefault((measure, str(code), year), []).append(
-                        Held(measure, str(code), year, None, source_id, released, where, f"not in {release_name}")
+                        Held(
+                            measure,
+                            str(code),
+                            year,
+                            None,
+                            source_id,
+                            released,
+                            where,
+                            f"not in {release_name}",
+                        )
                     )
                 continue
             if not isinstance(years, dict):
@@ -231,4 +248,3 @@ def data_file_paths(folder: Path) -> list[str]:
     if not root.is_dir():
         return []
     return [str(path.relative_to(folder)) for path in sorted(root.glob("*.yaml")) if path.is_file()]
-

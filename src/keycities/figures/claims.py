@@ -51,7 +51,9 @@ def reconcile(campaign: Campaign, book_for: Callable[[DataChoice], FigureBook]) 
             results.append(Reconciliation(claim, figure, "cannot be checked", reasons=reasons))
         elif claim.holds_between is not None:
             low, high = claim.holds_between
-            status: Literal["holds", "does not hold"] = "holds" if low <= figure.value <= high else "does not hold"
+            status: Literal["holds", "does not hold"] = (
+                "holds" if low <= figure.value <= high else "does not hold"
+            )
             results.append(Reconciliation(claim, figure, status, reasons=reasons, revised=revised))
         else:
             assert claim.published is not None  # load_campaign refuses a claim with neither
@@ -82,7 +84,9 @@ def _reasons(campaign: Campaign, claim: Claim, figure: Figure, revised: Figure |
         for key in releases:
             source = campaign.sources[key]
             later = released_on(source.released) > published
-            cited.append(f"{source.title} ({source.released}{', published after the claim' if later else ''})")
+            cited.append(
+                f"{source.title} ({source.released}{', published after the claim' if later else ''})"
+            )
         reasons.append(f"Ours uses {'; '.join(cited)}.")
     if figure.coverage is not None and figure.coverage.missing:
         names = ", ".join(figure.coverage.missing)

@@ -300,10 +300,10 @@ def _uplift(campaign: Campaign, picker: Picker, book: FigureBook) -> None:
     benchmark_name = benchmark_area.name
     benchmark = picker.held(projection.measure, benchmark_area.ons_code, year)
     years = projection.target_year - projection.base_year
-    span = (
-        Input(campaign.located.where(("projection", "base_year")), "projection.base_year", projection.base_year),
-        Input(campaign.located.where(("projection", "target_year")), "projection.target_year", projection.target_year),
-    )  # fmt: skip
+    span = tuple(
+        Input(campaign.located.where(("projection", key)), f"projection.{key}", getattr(projection, key))
+        for key in ("base_year", "target_year")
+    )
     book.add(
         Figure(
             "group.projection_years",
@@ -335,7 +335,9 @@ def _uplift(campaign: Campaign, picker: Picker, book: FigureBook) -> None:
         if benchmark is None or benchmark.value is None:
             book.add(Figure(name, label, None, "gbp", (), method, why_missing=no_benchmark, year=year))
             continue
-        units = [(part.name, part.ons_code) for part in member.constituents] or [(member.name, member.ons_code)]
+        units = [(part.name, part.ons_code) for part in member.constituents] or [
+            (member.name, member.ons_code)
+        ]
         gaps, total, sources = [], 0.0, {benchmark.source}
         inputs = [source_input(benchmark, benchmark_name), *span]
         for unit_name, code in units:

@@ -5,6 +5,7 @@ number, found after computing and before any document is written, named with the
 from __future__ import annotations
 
 import math
+
 from keycities.data.cities import Campaign
 from keycities.figures.model import FigureBook, Input
 

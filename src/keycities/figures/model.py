@@ -6,7 +6,6 @@ them and `claims.py` checks the group's published claims against them, and only 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
 from datetime import date
 from typing import Literal
 

@@ -41,7 +41,9 @@ class Picker:
         held = self.releases.pick(measure, code, year, self.choice.as_of)
         return (held.why if held is not None else None) or f"the data files hold no {label} figure for {year}"
 
-    def published(self, name: str, label: str, measure: str, code: str, area: str, year: int | None) -> Figure:
+    def published(
+        self, name: str, label: str, measure: str, code: str, area: str, year: int | None
+    ) -> Figure:
         """A figure as a release publishes it (or the sum of its councils' rows, when that is all the
         release has), or a missing figure that says why."""
         unit, decimals = MEASURES[measure].unit, MEASURES[measure].decimals

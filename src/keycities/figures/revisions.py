@@ -5,6 +5,7 @@ members' total, for every measure and year that two releases of the data hold.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from keycities.data.cities import Campaign, Member
 from keycities.data.measures import MEASURES
@@ -43,7 +44,7 @@ def revisions(campaign: Campaign) -> list[Revision]:
     for measure in MEASURES:
         for year in releases.years(measure, codes):
             held = releases.releases_of(measure, year, codes)
-            for earlier, later in zip(held, held[1:], strict=False):
+            for earlier, later in pairwise(held):
                 if releases.sources[earlier].released == releases.sources[later].released:
                     continue  # two tables of one release (local authorities, regions), not a revision
                 rows = tuple(
