@@ -7,6 +7,7 @@ hard-coding them, so they keep working when cities.yaml grows.
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import documents
@@ -15,7 +16,7 @@ from build_support import SMALL_CSV, Small
 
 from keycities.data.cities import Campaign, load_campaign
 from keycities.figures.compute import compute
-from keycities.figures.model import FigureBook
+from keycities.figures.model import DataChoice, FigureBook
 
 PROJECT_ROOT = documents.PROJECT_ROOT
 SHIPPED_YAML = PROJECT_ROOT / "cities.yaml"
@@ -79,10 +80,20 @@ def shipped(project_root: Path) -> Campaign:
     return load_campaign(project_root)
 
 
+# What the shipped 2019 letter and packs use: the figures of 2017 (their pin), as of their date.
+SHIPPED_CHOICE = DataChoice(2017, date(2019, 2, 4))
+
+
 @pytest.fixture(scope="session")
 def book(shipped: Campaign) -> FigureBook:
-    """Every figure computed from the shipped data."""
-    return compute(shipped)
+    """Every figure the shipped documents show: the 2017 figures, from the releases nearest their date."""
+    return compute(shipped, SHIPPED_CHOICE)
+
+
+@pytest.fixture(scope="session")
+def latest_book(shipped: Campaign) -> FigureBook:
+    """Every figure computed from the newest data (what `check` shows)."""
+    return compute(shipped, DataChoice())
 
 
 @pytest.fixture

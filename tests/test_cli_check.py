@@ -1,5 +1,6 @@
-"""`generate.py check` on the shipped data: the headline table, the claims against the data, the warnings,
-`--sources`, and the help and version of the command line."""
+"""`generate.py check` on the shipped data: the headline table (from the latest data), the claims against
+the data of their year, the warnings and notices, `--sources`, `--list`, and the help and version of the
+command line."""
 
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ from keycities.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW = yaml.safe_load((ROOT / "cities.yaml").read_text(encoding="utf-8"))
+DATA_SOURCES = {
+    path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))["source"]
+    for path in sorted((ROOT / "data").glob("*.yaml"))
+}
 # the member list's sources, or the file itself when it names none
 MEMBERSHIP_SOURCES = ", ".join(sorted(RAW["group"].get("membership_sources") or [])) or "cities.yaml"
 
@@ -50,54 +55,55 @@ def cells(line: str) -> list[str]:
 # -- the headline table ------------------------------------------------------------------------------
 
 
-def test_check_exits_zero_and_names_the_file(shipped_check):
-    assert shipped_check.stdout.splitlines()[0] == f"Headline figures, from {ROOT / 'cities.yaml'}"
+def test_check_exits_zero_and_says_its_headlines_are_the_latest(shipped_check):
+    assert shipped_check.stdout.splitlines()[0] == "Headline figures, from the latest data"
     assert "Traceback" not in shipped_check.output
 
 
+PRODUCTIVITY = "ons-productivity-itl-2024, ons-productivity-la-2024"
+
+
 @pytest.mark.parametrize(
-    ("label", "value", "coverage", "sources"),
+    ("label", "value", "year", "coverage", "sources"),
     [
-        ("Member cities", "24", "24 of 24 members", MEMBERSHIP_SOURCES),
-        (
-            "Combined population, mid-2017",
-            "6,400,797 (6.4 million)",
-            "24 of 24 members",
-            "bournemouth-council-2017, ons-mye-2017",
+        ("Member cities", "24", "-", "24 of 24 members", MEMBERSHIP_SOURCES),
+        (  # Bournemouth's own figure is of 2017 only
+            "Combined population, mid-2020",
+            "6,283,508 (6.3 million)",
+            "2020",
+            "23 of 24 members",
+            "ons-population-la-2022",
         ),
-        ("Collective GVA, 2017", "£137.2bn", "23 of 24 members", "ons-gva-la-2021"),
-        ("GVA, 2017, Scotland", "£138.8bn", "-", "ons-gva-la-2021"),
-        ("Collective GVA as a share of Scotland's GVA, 2017", "98.8%", "23 of 24 members", "ons-gva-la-2021"),
-        ("Filled jobs, 2017", "2,831,389", "22 of 24 members", "ons-productivity-la-2024"),
+        ("Collective GVA, 2020", "£143.4bn", "2020", "23 of 24 members", "ons-gva-la-2022"),
+        ("GVA, 2020, Scotland", "£145.2bn", "2020", "-", "ons-gva-la-2022"),
         (
-            "Median GVA per filled job across members, 2017",
-            "£44,925",
+            "Collective GVA as a share of Scotland's GVA, 2020",
+            "98.7%",
+            "2020",
+            "23 of 24 members",
+            "ons-gva-la-2022",
+        ),
+        ("Filled jobs, 2022", "2,893,788", "2022", "22 of 24 members", "ons-productivity-la-2024"),
+        (
+            "Median GVA per filled job across members, 2022",
+            "£49,553",
+            "2022",
             "21 of 24 members",
             "ons-productivity-la-2024",
         ),
-        ("GVA per filled job, 2017, England", "£56,196", "-", "ons-productivity-itl-2024"),
-        (
-            "Added each year at the England average",
-            "£26.2bn",
-            "22 of 24 members",
-            "ons-productivity-itl-2024, ons-productivity-la-2024",
-        ),
-        (
-            "Added by 2029 at the England average",
-            "£262.5bn",
-            "22 of 24 members",
-            "ons-productivity-itl-2024, ons-productivity-la-2024",
-        ),
+        ("GVA per filled job, 2022, England", "£62,751", "2022", "-", "ons-productivity-itl-2024"),
+        ("Added each year at the England average", "£31.0bn", "2022", "22 of 24 members", PRODUCTIVITY),
+        ("Added by 2029 at the England average", "£310.1bn", "2022", "22 of 24 members", PRODUCTIVITY),
     ],
 )
-def test_headline_rows(shipped_check, label, value, coverage, sources):
-    assert cells(row(shipped_check.stdout, label + "  ")) == [label, value, coverage, sources]
+def test_headline_rows(shipped_check, label, value, year, coverage, sources):
+    assert cells(row(shipped_check.stdout, label + "  ")) == [label, value, year, coverage, sources]
 
 
 def test_headline_table_has_a_header_and_a_rule(shipped_check):
     lines = shipped_check.stdout.splitlines()
     header = lines.index(next(line for line in lines if line.startswith("Figure ")))
-    assert cells(lines[header]) == ["Figure", "Value", "Coverage", "Sources"]
+    assert cells(lines[header]) == ["Figure", "Value", "Year", "Coverage", "Sources"]
     assert set(lines[header + 1]) == {"-", " "}
 
 
@@ -127,7 +133,8 @@ def test_the_summary_line_counts_members_and_figures(shipped_check, book):
     ],
 )
 def test_claims_table(shipped_check, claim, expected):
-    assert cells(row(shipped_check.stdout, f"“{claim}”")) == [f"“{claim}”", *expected]
+    # the claims of 2017 beside the figures of 2017, not the latest headlines
+    assert cells(row(shipped_check.stdout, f"“{claim}”  ")) == [f"“{claim}”", *expected]
 
 
 def test_every_claim_in_the_file_is_in_the_table(shipped_check):
@@ -137,9 +144,13 @@ def test_every_claim_in_the_file_is_in_the_table(shipped_check):
         assert f"“{claim['text']}”" in table
 
 
+def claim_warnings(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if re.match(r"warning: cities\.yaml:\d+: claims\[", line)]
+
+
 def test_warnings_for_the_two_differing_claims_name_their_line(shipped_check):
     lines = (ROOT / "cities.yaml").read_text(encoding="utf-8").splitlines()
-    warnings = shipped_check.stderr.splitlines()
+    warnings = claim_warnings(shipped_check.stderr)
     differing = [
         (0, "collective-gva", "Collective GVA, 2017: £137.2bn"),
         (2, "uplift", "Added by 2029 at the England average: £262.5bn"),
@@ -160,7 +171,7 @@ def test_a_claim_that_does_not_hold_is_a_warning_too(project_copy):
     line = project_copy.line_of("  - key: scotland", after="\nclaims:\n")
     result = run("check", "--project", str(project_copy.folder))
     assert result.exit_code == 0
-    assert "does not hold" in row(result.stdout, "“almost equivalent")
+    assert "does not hold" in row(result.stdout, "“almost equivalent to the annual GVA of Scotland”  ")
     assert (
         f"warning: cities.yaml:{line}: claims[1]: “almost equivalent to the annual GVA of Scotland” does not "
         "hold from the data (Collective GVA as a share of Scotland's GVA, 2017: 98.8%;"
@@ -172,17 +183,39 @@ def test_a_corrected_claim_matches_and_its_warning_goes(project_copy):
     project_copy.edit("published: 130500000000", "published: 137200000000")
     result = run("check", "--project", str(project_copy.folder))
     assert result.exit_code == 0
-    assert cells(row(result.stdout, "“Our collective"))[-1] == "matches"
+    assert cells(row(result.stdout, "“Our collective annual GVA is £137.2bn”  "))[-1] == "matches"
     assert "collective annual GVA" not in result.stderr
-    assert len(result.stderr.splitlines()) == 1
+    assert len(claim_warnings(result.stderr)) == 1
+    assert "“Our collective annual GVA" not in result.stdout.split("Why the claims differ")[1]
 
 
 def test_govuk_money_style_applies_to_the_whole_check(project_copy):
     project_copy.edit("money_style: house", "money_style: govuk")
     result = run("check", "--project", str(project_copy.folder))
     assert result.exit_code == 0
-    assert cells(row(result.stdout, "Collective GVA, 2017  "))[1] == "£137.2 billion"
-    assert "£137.2bn" not in result.stdout
+    assert cells(row(result.stdout, "Collective GVA, 2020  "))[1] == "£143.4 billion"
+    assert cells(row(result.stdout, "“Our collective annual GVA is £130.5bn”  "))[1:3] == [
+        "£130.5 billion",
+        "£137.2 billion",
+    ]
+    assert "£137.2bn" not in result.stdout and "£143.4bn" not in result.stdout
+
+
+# -- notices: documents dated before the releases they cite ------------------------------------------
+
+
+def test_the_letter_and_the_packs_are_each_noticed_once_for_citing_later_releases(shipped_check):
+    notices = [line for line in shipped_check.stderr.splitlines() if "cites releases published after" in line]
+    assert len(notices) == 2
+    letter, packs = notices
+    assert letter.startswith("warning: letters/cities-in-action.md: dated 2019-02-04, it cites releases ")
+    assert packs.startswith("warning: briefing packs: dated 2019-02-04, it cites releases ")
+    for notice in notices:
+        assert notice.endswith("allowed, but its figures are not those that were current on its date")
+        for key in ("ons-gva-la-2021", "ons-population-la-2021", "ons-productivity-la-2024"):
+            assert DATA_SOURCES[key]["title"] in notice, key
+        # the 2017 figures come from the earliest releases: the later one of the same year is not cited
+        assert DATA_SOURCES["ons-gva-la-2022"]["title"] not in notice
 
 
 # -- --sources ---------------------------------------------------------------------------------------
@@ -192,14 +225,40 @@ def test_sources_lists_every_source(project_root):
     result = run("check", "--project", str(project_root), "--sources")
     assert result.exit_code == 0
     section = result.stdout[result.stdout.index("\nSources\n") :]
-    for key, source in RAW["sources"].items():
+    every = RAW["sources"] | DATA_SOURCES  # cities.yaml's and each data file's release
+    assert len(every) == len(RAW["sources"]) + len(DATA_SOURCES)
+    for key, source in every.items():
         line = row(section, key + "  ")
         assert source["url"] in line
         assert source["title"] in line
         assert str(source.get("released", "-")) in line
-    assert len([line for line in section.splitlines() if line.split(" ")[0] in RAW["sources"]]) == len(
-        RAW["sources"]
-    )
+    assert len([line for line in section.splitlines() if line.split(" ")[0] in every]) == len(every)
+
+
+def test_list_gives_every_figures_name_label_value_year_and_release(book):
+    result = run("check", "--list", "--project", str(ROOT))
+    assert result.exit_code == 0, result.output
+    section = result.stdout[result.stdout.index("Figures (in templates: {{ figures.<name> }})") :]
+    assert "from the latest data" in section.splitlines()[0]
+    assert cells(section.splitlines()[2]) == ["Name", "Label", "Value", "Year", "Release"]
+    expected = {
+        "group.gva": ["group.gva", "Collective GVA, 2020", "£143.4bn", "2020", "ons-gva-la-2022"],
+        "member.wakefield.gva_per_hour": [
+            "member.wakefield.gva_per_hour",
+            "GVA per hour worked, 2022, Wakefield",
+            "£34.10",
+            "2022",
+            "ons-productivity-la-2024",
+        ],
+        "member.bournemouth.gva": [
+            "member.bournemouth.gva", "GVA, 2020, Bournemouth", "missing", "2020", "-",
+        ],
+        "group.member_count": ["group.member_count", "Member cities", "24", "-", MEMBERSHIP_SOURCES],
+    }  # fmt: skip
+    for name, expected_cells in expected.items():
+        assert cells(row(section, name + "  ")) == expected_cells
+    listed = [line.split(" ")[0] for line in section.splitlines()[4:] if line and not line.startswith(" ")]
+    assert set(book.figures) <= set(listed)
 
 
 def test_sources_are_not_listed_without_the_option(shipped_check):

@@ -9,7 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from keycities.figures.model import Figure
+from keycities.data.cities import Campaign
+from keycities.figures.compute import compute
+from keycities.figures.model import DataChoice, Figure, FigureBook
+from keycities.figures.rounding import rounded
 from keycities.formatting import Formatter
 
 MINUS = "\u2212"
@@ -21,6 +24,12 @@ MONTHS = {
 }  # fmt: skip
 HOUSE, GOVUK = Formatter("house"), Formatter("govuk")
 WELSH, WELSH_GOVUK = Formatter("house", "cy"), Formatter("govuk", "cy")
+
+
+@pytest.fixture(scope="module")
+def book(shipped: Campaign) -> FigureBook:
+    """The figures of the 2019 letter (2017, as of its date); conftest's `book` is the latest."""
+    return compute(shipped, DataChoice(2017, date(2019, 2, 4)))
 
 
 def test_the_default_is_house_style_in_english():
@@ -258,6 +267,30 @@ def test_a_figure_with_explicit_decimals(book):
     assert HOUSE.figure(book["group.gva_ratio_to_scotland"], 2) == "98.84%"
     assert HOUSE.figure(book["group.gva"], 0) == "£137bn"
     assert HOUSE.figure(book["member.wakefield.gva_per_hour_index"], 0) == "80"
+    assert HOUSE.figure(book["member.bradford.gva_per_hour"], 0) == "£27"  # a template may ask
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("member.bradford.gva_per_hour", "£27.00"),  # 27 exactly: still with pence, beside £34.80
+        ("member.wakefield.gva_per_hour", "£27.60"),
+        ("group.gva_per_hour_median", "£29.60"),
+        ("member.wakefield.gva_per_hour_difference_from_england", f"{MINUS}£7.20"),
+    ],
+)
+def test_money_per_hour_is_always_shown_with_pence(book, name, text):
+    figure = book[name]
+    assert figure.decimals == 2
+    for formatter in (HOUSE, GOVUK, WELSH):
+        assert formatter.figure(figure) == text
+    assert HOUSE.money(27.0) == "£27"  # a plain amount with no pence has none
+
+
+def test_money_per_filled_job_has_no_pence(book):
+    figure = book["member.wakefield.gva_per_filled_job"]
+    assert figure.decimals is None
+    assert HOUSE.figure(figure) == "£44,727"
 
 
 # -- properties --------------------------------------------------------------------------------------
@@ -339,6 +372,21 @@ def test_a_negative_that_rounds_to_zero_has_no_minus_sign(call, text):
 )
 def test_ties_round_half_away_from_zero_as_ons_and_govuk_do(value, decimals, expected):
     assert HOUSE.number(value, decimals) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        (7_684.5, 0, "7685"),
+        (-7_684.5, 0, "-7685"),
+        (0.125, 2, "0.13"),
+        (2.675, 2, "2.67"),
+        (6_400_750, -2, "6.4008E+6"),  # to hundreds: a tie goes up
+        (130_450_000_000, -8, "1.305E+11"),
+    ],
+)
+def test_the_rounding_rule_is_half_away_from_zero(value, decimals, expected):
+    assert str(rounded(value, decimals)) == expected
 
 
 def test_money_rounds_a_tie_in_whole_pounds_up():

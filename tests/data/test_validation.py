@@ -1,10 +1,14 @@
-"""Every kind of bad cities.yaml is reported as `cities.yaml:LINE: path: what`, all at once, no traceback.
+"""Every kind of bad cities.yaml or data file is reported as `file:LINE: path: what`, all at once, no
+traceback.
 
-Each test edits a copy of the shipped file and finds the expected line in the edited text.
+Each test edits a copy of the shipped project (cities.yaml or a data file in data/) and finds the expected
+line in the edited text.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +24,24 @@ from pydantic import BaseModel
 
 from keycities.cli import cli
 from keycities.data.cities import CampaignFile, Member, load_campaign
-from keycities.data.measures import FIGURE_KEYS
 from keycities.errors import DataError
 from keycities.figures.compute import compute
+from keycities.figures.model import DataChoice
 
-SHIPPED_YAML = Path(__file__).resolve().parents[2] / "cities.yaml"
+PROJECT = Path(__file__).resolve().parents[2]
+SHIPPED_YAML = PROJECT / "cities.yaml"
 RAW = yaml.safe_load(SHIPPED_YAML.read_text(encoding="utf-8"))
 SLUGS = [member["slug"] for member in RAW["members"]]
-SOURCE_IDS = ", ".join(sorted(RAW["sources"]))
-BLACKPOOL = "slug: blackpool\n"
-NO_ZERO = "use null when the figure does not exist"
+DATA_FILES = sorted(path.name for path in (PROJECT / "data").glob("*.yaml"))
+# Every source a claim or the member list may cite: those of cities.yaml and those of the data files.
+SOURCE_IDS = ", ".join(sorted([*RAW["sources"], *(Path(name).stem for name in DATA_FILES)]))
+BLACKPOOL = "E06000009"
+GVA_2021, GVA_2022 = "ons-gva-la-2021.yaml", "ons-gva-la-2022.yaml"
+POPULATION_2022 = "ons-population-la-2022.yaml"
+BOURNEMOUTH_COUNCIL = "bournemouth-council-2017.yaml"
+KNOWN_MARKERS = "'[x]', '[c]', '[z]', '[low]', '[u]', ':', '..'"
+NOT_A_NUMBER = f"expected a number or one of ONS's markers ({KNOWN_MARKERS})"
+NO_ZERO = "use ONS's marker ('[x]') for a gap"
 
 
 def problems_of(copy: Any, strict: bool = False) -> DataError:
@@ -55,6 +67,44 @@ def check(project: Path, *args: str) -> Result:
     return CliRunner().invoke(cli, ["check", "--project", str(project), *args])
 
 
+def data_path(copy: Any, name: str) -> Path:
+    return copy.folder / "data" / name
+
+
+def edit_data(copy: Any, name: str, old: str, new: str, *, after: str | None = None) -> int:
+    """Replace the first `old` in the copy's `data/<name>` (after `after`, if given); the line `new`
+    starts on."""
+    path = data_path(copy, name)
+    documents_edit(path, old, new, after=after)
+    return documents_line_of(path, new, after=after)
+
+
+def area_line(path: Path, measure: str, code: str) -> tuple[int, str]:
+    """The line (number and text) of `code` under `values.<measure>` of a data file."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    start = lines.index("values:")
+    start = lines.index(f"  {measure}:", start)
+    number = next(n for n in range(start + 1, len(lines)) if lines[n].startswith(f"    {code}: "))
+    return number + 1, lines[number]
+
+
+def set_value(path: Path, measure: str, code: str, year: int, written: str) -> int:
+    """Write `written` as the `year` value of `code` under `values.<measure>` (a flow mapping on one
+    line); the line it is on."""
+    number, line = area_line(path, measure, code)
+    changed, count = re.subn(rf"(?<=[{{ ]){year}: [^,}}]+", f"{year}: {written}", line, count=1)
+    assert count == 1, line
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[number - 1] = changed
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return number
+
+
+def at(measure: str, code: str, year: int | str) -> str:
+    """How a problem names a year's value of a data file."""
+    return f"values.{measure}.{code}.{year}"
+
+
 # -- the shipped file --------------------------------------------------------------------------------
 
 
@@ -72,9 +122,9 @@ def test_strict_accepts_the_shipped_file(project_root):
 
 
 def test_malformed_yaml_gives_line_and_column(project_copy):
-    project_copy.edit("gva_2017_gbp_m: 2672\n", "gva_2017_gbp_m: 2672: 3\n", after=BLACKPOOL)
-    line = project_copy.line_of("gva_2017_gbp_m: 2672: 3")
-    column = project_copy.column_of(": 3", after="gva_2017_gbp_m: 2672")  # the second colon
+    project_copy.edit("base_year: 2019\n", "base_year: 2019: 3\n")
+    line = project_copy.line_of("base_year: 2019: 3")
+    column = project_copy.column_of(": 3", after="base_year: 2019")  # the second colon
     assert only_problem(project_copy) == (
         f"cities.yaml:{line}:{column}: invalid YAML: mapping values are not allowed here"
     )
@@ -89,126 +139,204 @@ def test_tab_indentation_is_malformed_yaml_at_column_one(project_copy):
     )
 
 
-# -- figures -----------------------------------------------------------------------------------------
+def test_malformed_yaml_in_a_data_file_names_the_data_file(project_copy):
+    line = edit_data(project_copy, GVA_2021, "{2017: 2672,", "{2017: 2672: 3,")
+    problem = only_problem(project_copy)
+    assert problem.startswith(f"data/{GVA_2021}:{line}:"), problem
+    assert ": invalid YAML: " in problem
 
 
-def test_string_where_a_number_belongs(project_copy):
-    project_copy.edit("population_mid2017: 139870", "population_mid2017: n/a", after=BLACKPOOL)
-    line = project_copy.line_of("population_mid2017: n/a")
+# -- figures in the data files -----------------------------------------------------------------------
+
+
+def test_text_where_a_number_belongs(project_copy):
+    line = edit_data(project_copy, GVA_2021, "{2017: 2672,", "{2017: n/a,")
     assert only_problem(project_copy) == (
-        f"cities.yaml:{line}: members[0].figures.population_mid2017: expected a number, got 'n/a'"
+        f"data/{GVA_2021}:{line}: {at('gva', BLACKPOOL, 2017)}: {NOT_A_NUMBER}, got 'n/a'"
     )
 
 
-def test_a_number_with_thousands_separators_is_text_not_a_number(project_copy):
-    project_copy.edit("population_mid2017: 139870", "population_mid2017: 139,870", after=BLACKPOOL)
-    line = project_copy.line_of("population_mid2017: 139,870")
+def test_a_number_with_thousands_separators_in_quotes_is_text_not_a_number(project_copy):
+    line = edit_data(project_copy, POPULATION_2022, "{2017: 139870,", '{2017: "139,870",')
     assert only_problem(project_copy) == (
-        f"cities.yaml:{line}: members[0].figures.population_mid2017: expected a number, got '139,870'"
+        f"data/{POPULATION_2022}:{line}: {at('population', BLACKPOOL, 2017)}: {NOT_A_NUMBER}, got '139,870'"
+    )
+
+
+def test_a_number_with_thousands_separators_is_not_read_as_its_first_digits(project_copy):
+    # In a flow mapping the comma ends the value: 139 for 2017, then a key 870 with no value.
+    line = edit_data(project_copy, POPULATION_2022, "{2017: 139870,", "{2017: 139,870,")
+    assert only_problem(project_copy) == (
+        f"data/{POPULATION_2022}:{line}: {at('population', BLACKPOOL, 870)}: expected a year such as 2018, "
+        "got 870"
     )
 
 
 def test_true_is_not_a_number(project_copy):
-    project_copy.edit("filled_jobs_2017: 63340", "filled_jobs_2017: true", after=BLACKPOOL)
-    line = project_copy.line_of("filled_jobs_2017: true")
+    line = edit_data(project_copy, GVA_2021, "{2017: 2672,", "{2017: true,")
     assert only_problem(project_copy) == (
-        f"cities.yaml:{line}: members[0].figures.filled_jobs_2017: expected a number, got True"
+        f"data/{GVA_2021}:{line}: {at('gva', BLACKPOOL, 2017)}: expected a number, got True"
     )
 
 
 @pytest.mark.parametrize("bad", ["-5", "0", "-0.5"])
-def test_population_must_be_positive(project_copy, bad):
-    project_copy.edit("population_mid2017: 139870", f"population_mid2017: {bad}", after=BLACKPOOL)
-    line = project_copy.line_of(f"population_mid2017: {bad}")
+def test_a_figure_must_be_positive(project_copy, bad):
+    line = edit_data(project_copy, POPULATION_2022, "{2017: 139870,", f"{{2017: {bad},")
     shown = f"{float(bad):g}"
     assert only_problem(project_copy) == (
-        f"cities.yaml:{line}: members[0].figures.population_mid2017: must be more than 0, got {shown}; "
-        f"{NO_ZERO}"
+        f"data/{POPULATION_2022}:{line}: {at('population', BLACKPOOL, 2017)}: must be more than 0, "
+        f"got {shown}; {NO_ZERO}"
     )
 
 
-def test_non_positive_value_in_the_mapping_form_names_its_value_key(project_copy):
-    project_copy.edit("{value: 194800,", "{value: -3,")
-    line = project_copy.line_of("{value: -3,")
+def test_non_positive_value_in_the_mapping_form_names_its_year(project_copy):
+    line = edit_data(project_copy, BOURNEMOUTH_COUNCIL, "{value: 194800,", "{value: -3,")
     assert only_problem(project_copy) == (
-        f"cities.yaml:{line}: members[1].figures.population_mid2017.value: must be more than 0, got -3; "
-        f"{NO_ZERO}"
+        f"data/{BOURNEMOUTH_COUNCIL}:{line}: {at('population', 'E06000028', 2017)}: must be more than 0, "
+        f"got -3; {NO_ZERO}"
     )
 
 
 def test_figure_mapping_without_a_value(project_copy):
-    project_copy.edit("population_mid2017: 139870", "population_mid2017: {source: ons-mye-2017}")
-    line = project_copy.line_of("population_mid2017: {source")
+    line = edit_data(
+        project_copy, BOURNEMOUTH_COUNCIL, "{value: 194800, rounded_to: 100}", "{rounded_to: 100}"
+    )
     assert only_problem(project_copy) == (
-        f"cities.yaml:{line}: members[0].figures.population_mid2017: missing required key 'value'"
+        f"data/{BOURNEMOUTH_COUNCIL}:{line}: {at('population', 'E06000028', 2017)}: expected a number, "
+        "got None"
     )
 
 
-def test_null_figure_is_accepted_as_missing(project_copy):
-    project_copy.edit("gva_2017_gbp_m: 2672", "gva_2017_gbp_m: null", after=BLACKPOOL)
+def test_a_rounding_that_is_not_a_number(project_copy):
+    line = edit_data(project_copy, BOURNEMOUTH_COUNCIL, "rounded_to: 100}", "rounded_to: hundred}")
+    assert only_problem(project_copy) == (
+        f"data/{BOURNEMOUTH_COUNCIL}:{line}: {at('population', 'E06000028', 2017)}: rounded_to: expected a "
+        "number such as 100, got 'hundred'"
+    )
+
+
+def test_null_is_not_a_gap(project_copy):
+    # A gap is written with ONS's marker, which says why; a bare null says nothing.
+    line = edit_data(project_copy, GVA_2021, "{2017: 2672,", "{2017: null,")
+    assert only_problem(project_copy) == (
+        f"data/{GVA_2021}:{line}: {at('gva', BLACKPOOL, 2017)}: expected a number, got None"
+    )
+
+
+def test_markers_are_accepted_as_gaps_with_their_reason(project_copy):
+    edit_data(project_copy, GVA_2021, "{2017: 2672,", '{2017: "[x]",')
+    edit_data(project_copy, GVA_2022, "{2017: 2676,", '{2017: "[c]",')
     campaign = project_copy.load(strict=True)
-    assert campaign.members["blackpool"].figures.gva_2017_gbp_m is None
-    figure = compute(campaign)["member.blackpool.gva"]
+    source = campaign.releases.sources[Path(GVA_2022).stem]
+    figure = compute(campaign, DataChoice(2017, None))["member.blackpool.gva"]
     assert figure.value is None
-    assert figure.why_missing == "not published in the sources of cities.yaml"
+    assert figure.why_missing == f"confidential in {source.title} ({source.publisher}, {source.released})"
+    # Of the release current in February 2019 (none was yet: the earliest), the other marker.
+    early = compute(campaign, DataChoice(2017, date(2019, 2, 4)))["member.blackpool.gva"]
+    assert early.value is None
+    assert early.why_missing is not None
+    assert early.why_missing.startswith("not available in Regional gross domestic product")
+    assert "(Office for National Statistics, 2021-05-26)" in early.why_missing
+
+
+def test_a_marker_in_one_release_falls_back_to_a_number_in_another(project_copy):
+    edit_data(project_copy, GVA_2022, "{2017: 2676,", '{2017: "[c]",')
+    figure = compute(project_copy.load(strict=True), DataChoice(2017, None))["member.blackpool.gva"]
+    assert figure.value == 2_672_000_000
+    assert (
+        figure.inputs[0].where
+        == f"data/{GVA_2021}:{area_line(data_path(project_copy, GVA_2021), 'gva', BLACKPOOL)[0]}"
+    )
+
+
+def test_a_year_written_one_a_line_is_named_on_its_own_line(project_copy):
+    edit_data(
+        project_copy,
+        GVA_2021,
+        f"{BLACKPOOL}: {{2017: 2672, 2018: 2714, 2019: 2810}}",
+        f"{BLACKPOOL}:\n      2017: 2672\n      2018: n/a\n      2019: 2810",
+    )
+    line = documents_line_of(data_path(project_copy, GVA_2021), "2018: n/a")
+    assert only_problem(project_copy) == (
+        f"data/{GVA_2021}:{line}: {at('gva', BLACKPOOL, 2018)}: {NOT_A_NUMBER}, got 'n/a'"
+    )
+
+
+def test_an_unknown_measure_in_a_data_file(project_copy):
+    line = edit_data(project_copy, GVA_2021, "values:\n  gva:\n", "values:\n  gdp:\n")
+    line = documents_line_of(data_path(project_copy, GVA_2021), "  gdp:")
+    assert only_problem(project_copy) == (
+        f"data/{GVA_2021}:{line}: values.gdp: unknown measure 'gdp'; known measures: population, gva, "
+        "gva_per_hour, gva_per_hour_index, gva_per_filled_job, filled_jobs, hours"
+    )
+
+
+def test_an_area_neither_with_years_nor_absent(project_copy):
+    line = edit_data(project_copy, GVA_2021, "E06000028: absent", "E06000028: abset")
+    assert only_problem(project_copy) == (
+        f"data/{GVA_2021}:{line}: values.gva.E06000028: expected {{year: value, ...}} or 'absent', "
+        "got 'abset'"
+    )
+
+
+def test_problems_in_cities_yaml_and_in_data_files_are_reported_together(project_copy):
+    project_copy.edit("membership: confirmed", "membership: maybe")
+    in_cities = project_copy.line_of("membership: maybe")
+    in_data = edit_data(project_copy, GVA_2021, "{2017: 2672,", "{2017: -1,")
+    assert sorted(problems_of(project_copy).problems) == [
+        f"cities.yaml:{in_cities}: members[0].membership: expected 'confirmed' or 'probable', got 'maybe'",
+        f"data/{GVA_2021}:{in_data}: {at('gva', BLACKPOOL, 2017)}: must be more than 0, got -1; {NO_ZERO}",
+    ]
 
 
 # -- sources -----------------------------------------------------------------------------------------
 
 
-def test_figure_naming_an_unknown_source(project_copy):
-    project_copy.edit("source: bournemouth-council-2017}", "source: bournemouth-council-2071}")
-    line = project_copy.line_of("source: bournemouth-council-2071")
+def test_claim_naming_an_unknown_source(project_copy):
+    project_copy.edit("    source: cities-in-action-2019\n", "    source: cities-in-action-2091\n")
+    line = project_copy.line_of("source: cities-in-action-2091")
     assert only_problem(project_copy) == (
-        f"cities.yaml:{line}: members[1].figures.population_mid2017.source: unknown source "
-        f"'bournemouth-council-2071'; add it under sources or use one of: {SOURCE_IDS}"
+        f"cities.yaml:{line}: claims[0].source: unknown source 'cities-in-action-2091'; add it under "
+        f"sources or use one of: {SOURCE_IDS}"
     )
 
 
-def test_default_source_that_is_not_in_the_registry(project_copy):
-    project_copy.edit("  gva_2017_gbp_m: ons-gva-la-2021\n", "  gva_2017_gbp_m: ons-gva-la-2099\n")
-    line = project_copy.line_of("gva_2017_gbp_m: ons-gva-la-2099")
+def test_a_claim_may_cite_a_data_files_source(project_copy):
+    project_copy.edit("    source: cities-in-action-2019\n", "    source: ons-gva-la-2021\n")
+    campaign = project_copy.load(strict=True)
+    assert campaign.data.claims[0].source == "ons-gva-la-2021"
+    assert campaign.sources["ons-gva-la-2021"].title.startswith("Regional gross domestic product")
+
+
+def test_a_data_file_with_its_source_removed_is_no_longer_a_known_source(project_copy):
+    project_copy.edit("    source: cities-in-action-2019\n", "    source: ons-gva-la-2021\n")
+    data_path(project_copy, GVA_2021).unlink()
+    line = project_copy.line_of("source: ons-gva-la-2021")
+    remaining = ", ".join(part for part in SOURCE_IDS.split(", ") if part != "ons-gva-la-2021")
     assert only_problem(project_copy) == (
-        f"cities.yaml:{line}: figure_sources.gva_2017_gbp_m: unknown source 'ons-gva-la-2099'; "
+        f"cities.yaml:{line}: claims[0].source: unknown source 'ons-gva-la-2021'; add it under sources or "
+        f"use one of: {remaining}"
+    )
+
+
+def test_a_source_both_in_cities_yaml_and_a_data_file(project_copy):
+    project_copy.edit(
+        "\nsources:\n",
+        '\nsources:\n  ons-gva-la-2021:\n    title: "GVA"\n    publisher: "ONS"\n    url: "https://example.org"\n',
+    )
+    line = project_copy.line_of("  ons-gva-la-2021:")
+    assert only_problem(project_copy) == (
+        f"cities.yaml:{line}: sources.ons-gva-la-2021: the data file data/ons-gva-la-2021.yaml registers "
+        "this source too; remove it here (the data file's `source:` is the one used)"
+    )
+
+
+def test_membership_source_that_is_unknown(project_copy):
+    project_copy.edit("[cities-in-action-2019, key-cities", "[cities-in-action-2019, key-citys")
+    line = project_copy.line_of("membership_sources:")
+    assert only_problem(project_copy) == (
+        f"cities.yaml:{line}: group.membership_sources[1]: unknown source 'key-citys-new-members-2018'; "
         f"add it under sources or use one of: {SOURCE_IDS}"
-    )
-
-
-def _unsourced_count(key: str) -> int:
-    """How many non-null `key` figures rely on the default source, counted from the raw YAML."""
-    holders = []
-    for member in RAW["members"]:
-        holders.append(member["figures"])
-        holders += [part["figures"] for part in member.get("constituents", [])]
-    holders += [comparator["figures"] for comparator in RAW["comparators"]]
-    count = 0
-    for figures in holders:
-        value = figures.get(key)
-        if isinstance(value, dict):
-            count += value.get("value") is not None and value.get("source") is None
-        else:
-            count += value is not None
-    return count
-
-
-def test_figure_key_with_no_default_source(project_copy):
-    project_copy.edit("  population_mid2017: ons-mye-2017\n", "", after="figure_sources:\n")
-    line = project_copy.line_of("population_mid2017: 139870")
-    more = _unsourced_count("population_mid2017") - 1
-    assert more == 30  # 22 members + 5 Tees Valley councils + 4 comparators - the first
-    assert only_problem(project_copy) == (
-        f"cities.yaml:{line}: members[0].figures.population_mid2017: this figure names no source "
-        f"(nor do {more} more population_mid2017 figures); add 'population_mid2017: <source id>' under "
-        "figure_sources, or 'source:' to the figure"
-    )
-
-
-def test_unknown_figure_key_under_figure_sources(project_copy):
-    project_copy.edit("figure_sources:\n", "figure_sources:\n  gdp_2017: ons-gva-la-2021\n")
-    line = project_copy.line_of("gdp_2017: ons-gva-la-2021")
-    assert only_problem(project_copy) == (
-        f"cities.yaml:{line}: figure_sources.gdp_2017: unknown figure 'gdp_2017'; "
-        f"known figures: {', '.join(FIGURE_KEYS)}"
     )
 
 
@@ -308,11 +436,11 @@ LOCATED = [
         "expected 'confirmed' or 'probable', got 'maybe'",
     ),
     (
-        "released: 2018-06-28",
-        "released: 28/06/2018",
+        "released: 2019-02-04",
+        "released: 04/02/2019",
         None,
-        "sources.ons-mye-2017.released",
-        "expected a date like 2019-02-04 or a month like 2024-06, got '28/06/2018'",
+        "sources.cities-in-action-2019.released",
+        "expected a date like 2019-02-04 or a month like 2024-06, got '04/02/2019'",
     ),
     (
         "base_year: 2019",
@@ -381,25 +509,19 @@ def test_claim_with_nothing_to_check_against(project_copy):
 
 
 def test_unknown_key_is_a_warning_with_a_hint(project_copy):
-    project_copy.edit("      population_mid2017: 139870\n", "      populaton_mid2017: 139870\n")
-    line = project_copy.line_of("populaton_mid2017")
+    project_copy.edit('    note: "Merged', '    nte: "Merged')
+    line = project_copy.line_of("nte:")
     campaign = project_copy.load()
     assert campaign.warnings == [
-        f"cities.yaml:{line}: members[0].figures.populaton_mid2017: unknown key 'populaton_mid2017' "
-        "(ignored); did you mean 'population_mid2017'?"
+        f"cities.yaml:{line}: members[1].nte: unknown key 'nte' (ignored); did you mean 'note'?"
     ]
-    # ignored means ignored: Blackpool now has no population, and the group total says so
-    book = compute(campaign)
-    assert book["member.blackpool.population"].value is None
-    assert str(book["group.population"].coverage) == "23 of 24 members"
+    assert campaign.members["bournemouth"].note is None  # ignored means ignored
 
 
-def test_unknown_key_inside_a_figure_mapping(project_copy):
-    project_copy.edit('why: "Carlisle', 'wy: "Carlisle')
-    line = project_copy.line_of('wy: "Carlisle')
+def test_unknown_key_in_a_data_file_is_a_warning_with_a_hint(project_copy):
+    line = edit_data(project_copy, GVA_2021, "  released: 2021-05-26", "  relased: 2021-05-26")
     assert project_copy.load().warnings == [
-        f"cities.yaml:{line}: members[3].figures.gva_per_hour_2017_gbp.wy: unknown key 'wy' (ignored); "
-        "did you mean 'why'?"
+        f"data/{GVA_2021}:{line}: source.relased: unknown key 'relased' (ignored); did you mean 'released'?"
     ]
 
 
@@ -428,22 +550,22 @@ def test_unknown_key_is_an_error_under_strict(project_copy):
 def _break_several(copy: Any) -> tuple[list[str], str]:
     """Four errors and an unknown key, made in an order unlike the file's; the errors in line order."""
     copy.edit("ons_code: E08000031", "ons_code: E0800003")  # Wolverhampton, late in the file
-    copy.edit("population_mid2017: 139870", "population_mid2017: -5")  # Blackpool
+    copy.edit("    source: cities-in-action-2019\n", "    source: cities-in-action-2091\n")  # a claim, last
+    copy.edit("membership: confirmed", "membership: maybe")  # Blackpool, first
     copy.edit("slug: swansea", "slug: newport")  # duplicate of an earlier member
-    copy.edit("  gva_2017_gbp_m: ons-gva-la-2021\n", "  gva_2017_gbp_m: ons-gva-la-2099\n")  # figure_sources
     copy.edit("slug: salford\n", "slug: salford\n    colour: red\n")  # an unknown key
     index = {slug: SLUGS.index(slug) for slug in ("swansea", "wolverhampton", "salford")}
     bad_code = "ons_code: E0800003\n"  # not E08000032, Bradford's
     errors = [
-        f"cities.yaml:{copy.line_of('ons-gva-la-2099')}: figure_sources.gva_2017_gbp_m: unknown source "
-        f"'ons-gva-la-2099'; add it under sources or use one of: {SOURCE_IDS}",
-        f"cities.yaml:{copy.line_of('population_mid2017: -5')}: members[0].figures.population_mid2017: "
-        f"must be more than 0, got -5; {NO_ZERO}",
+        f"cities.yaml:{copy.line_of('membership: maybe')}: members[0].membership: expected 'confirmed' or "
+        "'probable', got 'maybe'",
         f"cities.yaml:{copy.line_of('slug: newport', after='slug: salford')}: "
         f"members[{index['swansea']}].slug: "
         f"duplicate slug 'newport' (first used on line {copy.line_of('slug: newport')}); each must be unique",
         f"cities.yaml:{copy.line_of(bad_code)}: members[{index['wolverhampton']}].ons_code: "
         "ONS code must be a nation letter and 8 digits, like E06000009, got 'E0800003'",
+        f"cities.yaml:{copy.line_of('cities-in-action-2091')}: claims[0].source: unknown source "
+        f"'cities-in-action-2091'; add it under sources or use one of: {SOURCE_IDS}",
     ]
     warning = (
         f"cities.yaml:{copy.line_of('colour: red')}: members[{index['salford']}].colour: unknown key "
@@ -531,23 +653,26 @@ def test_check_strict_fails_on_an_unknown_key_that_plain_check_warns_about(proje
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "after"),
+    ("file", "old", "new", "after"),
     [
-        ("gva_2017_gbp_m: 2672\n", "gva_2017_gbp_m: 2672: 3", None),
-        ("population_mid2017: 139870", "population_mid2017: n/a", None),
-        ("slug: bournemouth", "slug: blackpool", BLACKPOOL),
+        ("cities.yaml", "base_year: 2019\n", "base_year: 2019: 3", None),
+        ("cities.yaml", "slug: bournemouth", "slug: blackpool", "slug: blackpool\n"),
+        (f"data/{GVA_2021}", "{2017: 2672,", "{2017: n/a,", None),
+        (f"data/{GVA_2021}", "{2017: 2672,", "{2017: 2672: 3,", None),
     ],
+    ids=["cities.yaml malformed", "cities.yaml duplicate", "data file not a number", "data file malformed"],
 )
-def test_check_reports_a_single_problem_with_its_line(project_copy, old, new, after):
-    project_copy.edit(old, new + ("\n" if old.endswith("\n") else ""))
-    line = project_copy.line_of(new, after=after)
+def test_check_reports_a_single_problem_with_its_line(project_copy, file, old, new, after):
+    path = project_copy.folder / file
+    documents_edit(path, old, new + ("\n" if old.endswith("\n") else ""))
+    line = documents_line_of(path, new, after=after)
     result = check(project_copy.folder)
     assert result.exit_code == 1
     assert isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
     lines = result.stderr.splitlines()
-    assert len(lines) == 2
-    assert lines[0].startswith(f"error: cities.yaml:{line}:")
+    assert len(lines) == 2, result.stderr
+    assert lines[0].startswith(f"error: {file}:{line}:")
     assert lines[1] == "1 problem found; nothing was written"
 
 
@@ -565,28 +690,52 @@ def test_check_on_a_folder_without_cities_yaml(tmp_path):
 
 # -- properties --------------------------------------------------------------------------------------
 
-BARE_FIGURES = [
-    (index, member["slug"], key)
-    for index, member in enumerate(RAW["members"])
-    for key, value in member["figures"].items()
-    if isinstance(value, int | float)
-]
+
+def _numbers_of_2017() -> list[tuple[str, str, str]]:
+    """(data file, measure, ONS code) of every shipped 2017 value that is a number."""
+    places = []
+    for name in DATA_FILES:
+        values = yaml.safe_load((PROJECT / "data" / name).read_text(encoding="utf-8"))["values"]
+        for measure, areas in values.items():
+            places += [
+                (name, measure, code)
+                for code, years in areas.items()
+                if isinstance(years, dict) and isinstance(years.get(2017), int | float)
+            ]
+    return places
+
+
+NUMBERS_OF_2017 = _numbers_of_2017()
+ORIGINALS = {name: (PROJECT / "data" / name).read_text(encoding="utf-8") for name in DATA_FILES}
+MARKERS = {"[x]", "[c]", "[z]", "[low]", "[u]", ":", "..", ""}
 # Text YAML keeps as-is inside double quotes: no quote, backslash, control or line-break characters.
 PLAIN_TEXT = st.text(
     alphabet=st.characters(categories=("L", "N", "P", "S", "Zs"), exclude_characters='"\\'), max_size=12
 )
 
 
+def reset_data(copy: Any) -> None:
+    """The copy's data files back to the shipped text (for property tests that reuse one folder)."""
+    for name, text in ORIGINALS.items():
+        data_path(copy, name).write_text(text, encoding="utf-8")
+
+
+def test_the_properties_have_places_to_try():
+    assert len(NUMBERS_OF_2017) > 100
+    assert {name for name, _, _ in NUMBERS_OF_2017} == set(DATA_FILES) - {BOURNEMOUTH_COUNCIL}
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(place=st.sampled_from(BARE_FIGURES), text=PLAIN_TEXT)
+@given(
+    place=st.sampled_from(NUMBERS_OF_2017),
+    text=PLAIN_TEXT.filter(lambda text: text.strip() not in MARKERS),
+)
 def test_any_text_where_a_figure_belongs_is_reported_on_its_line(project_copy, place, text):
-    index, slug, key = place
-    project_copy.reset()
-    line = project_copy.line_of(f"{key}:", after=f"slug: {slug}\n")
-    indent = " " * (project_copy.column_of(f"{key}:", after=f"slug: {slug}\n") - 1)
-    project_copy.replace_line(line, f'{indent}{key}: "{text}"')
+    name, measure, code = place
+    reset_data(project_copy)
+    line = set_value(data_path(project_copy, name), measure, code, 2017, f'"{text}"')
     assert only_problem(project_copy) == (
-        f"cities.yaml:{line}: members[{index}].figures.{key}: expected a number, got {text!r}"
+        f"data/{name}:{line}: {at(measure, code, 2017)}: {NOT_A_NUMBER}, got {text!r}"
     )
 
 
@@ -595,31 +744,34 @@ def test_any_text_where_a_figure_belongs_is_reported_on_its_line(project_copy, p
     number=st.integers(min_value=1, max_value=10**12)
     | st.floats(min_value=1e-6, max_value=1e12, allow_nan=False, allow_infinity=False)
 )
-def test_any_positive_number_is_accepted_as_a_figure(project_copy, number):
-    project_copy.reset()
+def test_any_positive_number_is_accepted_as_a_figure(project_copy, shipped, number):
+    reset_data(project_copy)
     # PyYAML reads `1e-06` as text: write floats with a point and a signed exponent
     written = str(number) if isinstance(number, int) else f"{number:.17e}"
-    project_copy.edit("population_mid2017: 139870", f"population_mid2017: {written}", after=BLACKPOOL)
+    set_value(data_path(project_copy, POPULATION_2022), "population", BLACKPOOL, 2017, written)
     campaign = project_copy.load()
     # Accepted; above 100 million, beyond any UK area, with a warning (an error under --strict).
     assert len(campaign.warnings) == (float(written) > 100_000_000)
-    figure = campaign.members["blackpool"].figures.population_mid2017
-    assert figure is not None
-    assert figure.value == float(written)
-    book = compute(campaign)
+    choice = DataChoice(2017, None)  # the latest release: the one edited
+    book = compute(campaign, choice)
     assert book["member.blackpool.population"].value == float(written)
-    assert book["group.population"].value == pytest.approx(6_400_797 - 139_870 + float(written))
+    shipped_book = compute(shipped, choice)
+    shipped_total = shipped_book["group.population"].value
+    assert shipped_total is not None
+    assert book["group.population"].value == pytest.approx(
+        shipped_total - shipped_book["member.blackpool.population"].value + float(written)
+    )
 
 
 # -- edge cases found in review ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("bad", [".nan", ".inf"])
+@pytest.mark.parametrize("bad", [".nan", ".inf", "-.inf"])
 def test_nan_and_infinity_are_not_figures(project_copy, bad):
-    project_copy.edit("population_mid2017: 139870", f"population_mid2017: {bad}")
-    line = project_copy.line_of(f"population_mid2017: {bad}")
-    problem = only_problem(project_copy)
-    assert problem.startswith(f"cities.yaml:{line}: members[0].figures.population_mid2017: ")
+    line = edit_data(project_copy, POPULATION_2022, "{2017: 139870,", f"{{2017: {bad},")
+    assert only_problem(project_copy).startswith(
+        f"data/{POPULATION_2022}:{line}: {at('population', BLACKPOOL, 2017)}: "
+    )
 
 
 def test_duplicate_comparator_key_is_a_located_problem(project_copy):
@@ -636,12 +788,19 @@ def test_duplicate_comparator_key_is_a_located_problem(project_copy):
 
 
 def test_a_key_repeated_in_one_mapping_is_a_problem(project_copy):
-    project_copy.edit(
-        "      gva_2017_gbp_m: 2672\n", "      gva_2017_gbp_m: 2672\n      gva_2017_gbp_m: 9999\n"
-    )
-    line = project_copy.line_of("gva_2017_gbp_m: 9999")
+    project_copy.edit("    membership: confirmed\n", "    membership: confirmed\n    membership: probable\n")
+    line = project_copy.line_of("membership: probable")
     error = problems_of(project_copy)
     assert any(p.startswith(f"cities.yaml:{line}:") and "duplicate" in p for p in error.problems)
+
+
+def test_a_year_repeated_in_a_data_file_is_a_problem(project_copy):
+    line = edit_data(project_copy, GVA_2021, "{2017: 2672,", "{2017: 2672, 2017: 9999,")
+    error = problems_of(project_copy)
+    assert error.problems == [
+        f"data/{GVA_2021}:{line}: {at('gva', BLACKPOOL, 2017)}: duplicate key '2017' (first on line {line}); "
+        "keep one"
+    ]
 
 
 def test_holds_between_with_one_item_is_not_called_empty(project_copy):
@@ -654,24 +813,31 @@ def test_holds_between_with_one_item_is_not_called_empty(project_copy):
 
 
 def test_a_list_where_a_figure_belongs_names_the_figure(project_copy):
-    project_copy.edit("population_mid2017: 139870", "population_mid2017: [1, 2]")
-    line = project_copy.line_of("population_mid2017: [1, 2]")
+    line = edit_data(project_copy, POPULATION_2022, "{2017: 139870,", "{2017: [1, 2],")
     assert only_problem(project_copy) == (
-        f"cities.yaml:{line}: members[0].figures.population_mid2017: expected a number, got a list"
+        f"data/{POPULATION_2022}:{line}: {at('population', BLACKPOOL, 2017)}: expected a number, got [1, 2]"
     )
+
+
+def test_a_benchmark_without_the_measure_leaves_the_uplift_missing_with_the_reason(project_copy):
+    itl = "ons-productivity-itl-2024.yaml"
+    set_value(data_path(project_copy, itl), "gva_per_filled_job", "E92000001", 2017, '"[c]"')
+    campaign = project_copy.load(strict=True)
+    title = campaign.releases.sources[Path(itl).stem].title
+    uplift = compute(campaign, DataChoice(2017, None))["group.uplift"]
+    assert uplift.value is None
+    assert uplift.why_missing is not None
+    assert "England" in uplift.why_missing
+    assert f"confidential in {title}" in uplift.why_missing
+    assert compute(campaign, DataChoice(2018, None))["group.uplift"].value is not None  # only 2017's gap
 
 
 # -- problems that used to end in a traceback or pass unnoticed ------------------------------------
 
-ENGLAND_RATE = "gva_per_filled_job_2017_gbp: {value: 56196.2, source: ons-productivity-itl-2024}"
 LOCATED_IN_CHECK = [
     # (id, text to replace, replacement, where to start looking, what the line holds, what the error says)
     ("claim published 0", "    published: 24\n", "    published: 0\n", None, "published: 0",
      "claims[4].published: must be more than 0"),
-    ("default source a list", "  gva_2017_gbp_m: ons-gva-la-2021\n", "  gva_2017_gbp_m: [x]\n", None,
-     "gva_2017_gbp_m: [x]", "figure_sources.gva_2017_gbp_m: expected text, got a list"),
-    ("figure source a list", "source: bournemouth-council-2017}", "source: [x]}", None, "source: [x]}",
-     "members[1].figures.population_mid2017.source: expected text, got a list"),
     ("claim source a list", "    source: cities-in-action-2019\n", "    source: [x]\n", "\nclaims:\n",
      "source: [x]", "claims[0].source: expected text, got a list"),
     ("membership source a list", "membership_sources: [cities-in-action-2019, key-cities-new-members-2018]",
@@ -681,12 +847,11 @@ LOCATED_IN_CHECK = [
      "invalid YAML: unacceptable character #x0007"),
     ("logo not found", "logo: assets/key-cities-logo.png", "logo: assets/nope.png", None,
      "logo: assets/nope.png", "group.logo: no such file assets/nope.png"),
-    ("benchmark without the measure", ENGLAND_RATE, "gva_per_filled_job_2017_gbp: null", None,
-     "benchmark: england",
-     "projection.benchmark: the projection needs the gva_per_filled_job_2017_gbp of 'england'"),
-    ("per-hour measure", "  measure: gva_per_filled_job_2017_gbp\n", "  measure: gva_per_hour_2017_gbp\n",
-     None, "measure: gva_per_hour_2017_gbp",
-     "projection.measure: expected 'gva_per_filled_job_2017_gbp', got 'gva_per_hour_2017_gbp'"),
+    ("per-hour measure", "  measure: gva_per_filled_job\n", "  measure: gva_per_hour\n",
+     None, "measure: gva_per_hour",
+     "projection.measure: expected 'gva_per_filled_job', got 'gva_per_hour'"),
+    ("jobs measure", "  jobs: filled_jobs\n", "  jobs: hours\n", None, "jobs: hours",
+     "projection.jobs: expected 'filled_jobs', got 'hours'"),
 ]  # fmt: skip
 
 

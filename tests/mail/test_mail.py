@@ -29,7 +29,7 @@ from aiosmtpd.smtp import AuthResult
 from click.testing import CliRunner, Result
 
 from keycities.cli import cli
-from keycities.cli import mail as mail_group
+from keycities.cli.mail import mail as mail_group
 from keycities.mail.ledger import LEDGER, Ledger
 from keycities.mail.messages import MailOptions
 from keycities.mail.send import Clock, mail_letters

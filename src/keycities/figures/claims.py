@@ -76,14 +76,15 @@ def reconcile(campaign: Campaign, book_for: Callable[[DataChoice], FigureBook]) 
 
 def _reasons(campaign: Campaign, claim: Claim, figure: Figure, revised: Figure | None) -> tuple[str, ...]:
     """What the data can establish about why a claim and its figure may differ."""
-    published = released_on(campaign.sources[claim.source].released)
+    dated = campaign.sources[claim.source].released
+    published = released_on(dated)
     reasons = [f"The group computed it from {claim.computed_from}."] if claim.computed_from else []
     releases = [key for key in figure.sources if key in campaign.releases.sources]
     if releases:
         cited = []
         for key in releases:
             source = campaign.sources[key]
-            later = released_on(source.released) > published
+            later = dated is not None and released_on(source.released) > published
             cited.append(
                 f"{source.title} ({source.released}{', published after the claim' if later else ''})"
             )

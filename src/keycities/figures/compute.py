@@ -273,6 +273,7 @@ def _ranks(campaign: Campaign, book: FigureBook) -> None:
                         "Not available.",
                         coverage,
                         f"{figure.label} is missing: {figure.why_missing}",
+                        year=figure.year,
                     )
                 )
                 continue
@@ -286,6 +287,7 @@ def _ranks(campaign: Campaign, book: FigureBook) -> None:
                     _sources_of(ranked),
                     f"Position from the highest among the {coverage} with this figure.",
                     coverage,
+                    year=figure.year,
                 )
             )
 
