@@ -612,7 +612,9 @@ def test_bournemouth_pack_states_its_gaps(shipped_packs: Build, file_format: str
     text = pdf_words(path) if file_format == "pdf" else word_words(path)
     # The reason is the release that lacks it (the one nearest the pack's date).
     productivity = "not in Subregional productivity: labour productivity indices by local authority district"
-    gva = "not in Regional gross domestic product: local authorities (Table 1, GVA(B) at current basic prices)"
+    gva = (
+        "not in Regional gross domestic product: local authorities (Table 1, GVA(B) at current basic prices)"
+    )
     assert squash(f"There is no figure for Bournemouth’s GVA per filled job: {productivity}") in squash(text)
     assert squash(
         f"There is no GVA figure for Bournemouth, so its share of the group’s GVA cannot be shown: {gva}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import signal
 import struct
 import zlib
@@ -27,9 +28,12 @@ from keycities.data.cities import load_campaign
 from keycities.data.letters import load_letters
 from keycities.data.recipients import load_recipients
 from keycities.errors import DataError
+from keycities.figures.compute import compute
 from keycities.text_rules import text_problem
 
 LETTER = "letters/cities-in-action.md"
+POPULATION = "data/ons-population-la-2021.yaml"  # the release of 2017's figures current in February 2019
+GVA = "data/ons-gva-la-2021.yaml"
 
 
 @pytest.fixture
@@ -300,6 +304,13 @@ def test_a_mail_yaml_linked_out_of_the_project_is_named(project: Path, tmp_path:
     assert SECRET not in result.stdout + result.stderr
 
 
+def test_a_data_file_linked_out_of_the_project_is_named(project: Path, tmp_path: Path) -> None:
+    target = move_out(project, GVA, tmp_path / "outside", f"# {SECRET}\n")
+    result = invoke("check", "--project", project)
+    assert_clean_failure(result, f"error: {GVA}: a link to {target}, which is outside ", REPLACE)
+    assert SECRET not in result.stdout + result.stderr
+
+
 @pytest.mark.parametrize("case", ["letters/loop.md", "group.logo"])
 def test_a_link_that_leads_back_to_itself_is_named(project: Path, case: str) -> None:
     if case == "group.logo":
@@ -462,7 +473,16 @@ FOLDER_WHERE = "a folder where a file belongs; put the file there instead"
 
 @pytest.mark.parametrize(
     "relative",
-    ["cities.yaml", "recipients.yaml", "recipients.csv", LETTER, "letters/extra.md", "cities/wakefield.md"],
+    [
+        "cities.yaml",
+        "recipients.yaml",
+        "recipients.csv",
+        LETTER,
+        "letters/extra.md",
+        "cities/wakefield.md",
+        GVA,
+        "data/extra.yaml",
+    ],
 )
 def test_a_folder_where_a_file_belongs_is_named(project: Path, relative: str) -> None:
     (project / relative).unlink(missing_ok=True)
@@ -556,7 +576,7 @@ def test_a_damaged_png_in_a_members_own_content_is_named(project: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("relative", [LETTER, "cities/wakefield.md", "recipients.csv"])
+@pytest.mark.parametrize("relative", [LETTER, "cities/wakefield.md", "recipients.csv", GVA])
 def test_text_that_is_not_utf8_is_named_with_its_file_and_line(project: Path, relative: str) -> None:
     if relative == "recipients.csv":
         (project / relative).write_text(CSV_HEADER + CSV_ROW.format(1) + CSV_ROW.format(2))
@@ -594,57 +614,81 @@ def test_csv_column_names_are_compared_without_their_spaces(project: Path) -> No
 # ---- 4. Numbers that overflow, and numbers far outside any UK area's ----------------------------------
 
 
-def edit_member(project: Path, slug: str, old: str, new: str) -> int:
-    """Replace `old` in a member's block of cities.yaml; returns the line it is on."""
-    path = project / "cities.yaml"
-    text = path.read_text(encoding="utf-8")
-    start = text.index(f"slug: {slug}\n")
-    position = text.index(old, start)
-    path.write_text(text[:position] + new + text[position + len(old) :], encoding="utf-8")
-    return text.count("\n", 0, position) + 1
+def set_value(project: Path, relative: str, measure: str, code: str, year: int, written: str) -> int:
+    """Write `written` as the `year` value of `code` under `values.<measure>` of a data file (each area's
+    years on one line); returns the line."""
+    path = project / relative
+    lines = path.read_text(encoding="utf-8").split("\n")
+    start = lines.index(f"  {measure}:", lines.index("values:"))
+    number = next(n for n in range(start + 1, len(lines)) if lines[n].startswith(f"    {code}: "))
+    lines[number], count = re.subn(
+        rf"(?<=[{{ ]){year}: [^,}}]+", f"{year}: {written}", lines[number], count=1
+    )
+    assert count == 1, lines[number]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return number + 1
 
 
 def test_a_sum_too_large_to_compute_names_the_figure_and_its_inputs_and_builds_nothing(project: Path) -> None:
-    first = edit_member(project, "blackpool", "population_mid2017: 139870", "population_mid2017: 1.0e+308")
-    second = edit_member(project, "bradford", "population_mid2017: 534800", "population_mid2017: 1.0e+308")
+    first = set_value(project, POPULATION, "population", "E06000009", 2017, "1.0e+308")  # Blackpool
+    second = set_value(project, POPULATION, "population", "E08000032", 2017, "1.0e+308")  # Bradford
     result = invoke(
         "letters", "--project", project, "--out", project / "out", "--recipient", "prime-minister"
     )
     stderr = assert_clean_failure(
         result,
-        f"error: cities.yaml:{first}: group.population (Combined population, mid-2017) is too large to "
-        f"compute, from members[0].figures.population_mid2017 = 1e+308 (line {first}), "
-        f"members[2].figures.population_mid2017 = 1e+308 (line {second}), ",
+        f"error: {POPULATION}:{first}: group.population (Combined population, mid-2017) is too large to "
+        f"compute, from population of Blackpool (E06000009), 2017 = 1e+308 ({POPULATION}:{first}), "
+        f"population of Bradford (E08000032), 2017 = 1e+308 ({POPULATION}:{second}), ",
         # 28 populations in all: a combined authority's councils count one by one
         " and 25 more; check these values and their units\n",
         "1 problem found; nothing was written",
     )
-    for line, index in ((first, 0), (second, 2)):
+    for line, code in ((first, "E06000009"), (second, "E08000032")):
         assert (
-            f"warning: cities.yaml:{line}: members[{index}].figures.population_mid2017: 1e+308 is more than "
-            "100 million people, far beyond any UK area; check the value and its unit\n"
+            f"warning: {POPULATION}:{line}: values.population.{code}.2017: 1e+308 is more than 100 million "
+            "people, far beyond any UK area; check the value and its unit\n"
         ) in stderr
     assert "£inf" not in result.stdout + stderr
     assert not (project / "out").exists()
 
 
 def test_a_product_too_large_to_compute_is_named_once_not_with_every_figure_from_it(project: Path) -> None:
-    line = edit_member(project, "blackpool", "gva_2017_gbp_m: 2672\n", "gva_2017_gbp_m: 1.0e+303\n")
+    # 1e+303 £ million is more pounds than a number can hold: the figure and all those from it are infinite.
+    line = set_value(project, GVA, "gva", "E06000009", 2017, "1.0e+303")
     result = invoke("check", "--project", project)
     stderr = assert_clean_failure(result, "1 problem found")
-    assert [text for text in stderr.splitlines() if text.startswith("error: ")] == [
-        f"error: cities.yaml:{line}: member.blackpool.gva (GVA, 2017, Blackpool) is too large to compute, "
-        f"from members[0].figures.gva_2017_gbp_m = 1e+303 (line {line}); check these values and their units"
-    ]
+    [error] = [text for text in stderr.splitlines() if text.startswith("error: ")]
+    assert error.startswith(
+        f"error: {GVA}:{line}: member.blackpool.gva (GVA, 2017, Blackpool) is too large to compute, from "
+        "gva of Blackpool (E06000009), 2017 = "
+    ), error
+    assert error.endswith(f" ({GVA}:{line}); check these values and their units")
+
+
+def test_a_figure_too_large_to_compare_with_a_claim_is_an_error_not_a_traceback(project: Path) -> None:
+    # 1e+300 £ million is 1e+306 pounds: finite, but far too many digits to round to what a claim published.
+    set_value(project, GVA, "gva", "E06000009", 2017, "1.0e+300")
+    result = invoke("check", "--project", project)
+    assert_clean_failure(result, "group.gva")
+
+
+def test_a_whole_number_too_long_for_any_figure_is_refused_on_its_line(project: Path) -> None:
+    line = set_value(project, GVA, "gva", "E06000009", 2017, str(10**400))
+    assert_clean_failure(
+        invoke("check", "--project", project), f"error: {GVA}:{line}: values.gva.E06000009.2017: "
+    )
 
 
 def test_a_claims_rounding_too_fine_to_compare_is_named(project: Path) -> None:
+    gva = compute(load_campaign(project))["group.gva"].value  # the figures of the latest year, checked first
+    assert gva is not None
     text = (project / "cities.yaml").read_text(encoding="utf-8")
     (project / "cities.yaml").write_text(text.replace("rounding: 100000000\n", "rounding: 1.0e-300\n", 1))
     line = line_of(project / "cities.yaml", "rounding: 1.0e-300")
     assert_clean_failure(
         invoke("check", "--project", project),
-        f"error: cities.yaml:{line}: claims[0].rounding: 1e-300 is too fine to round group.gva (1.37228e+11) "
+        f"error: cities.yaml:{line}: claims[0].rounding: 1e-300 is too fine to round group.gva ({gva:g}) "
         "to; give what the published value was rounded to\n",
     )
 
@@ -676,30 +720,29 @@ def test_numbers_no_figure_can_use_are_refused_on_their_line(
 
 
 PLAUSIBLE = [
-    # (figure key, Blackpool's value as shipped, the highest plausible value, the warning's words)
-    ("population_mid2017", "139870", "100000000", "100 million people"),
-    ("gva_2017_gbp_m", "2672", "5000000", "£5 trillion (5,000,000 in £ million)"),
-    ("gva_per_hour_2017_gbp", "25.6", "1000", "£1,000 an hour"),
-    ("gva_per_hour_index_2017_uk100", "74.7", "1000", "ten times the UK's (1,000)"),
-    ("gva_per_filled_job_2017_gbp", "38622.9", "10000000", "£10 million a job"),
-    ("filled_jobs_2017", "63340", "100000000", "100 million jobs"),
-    ("hours_worked_per_week_2017", "1901649", "5000000000", "5 billion hours a week"),
+    # (measure, the latest release of Blackpool's 2017 value, the highest plausible value, the warning)
+    ("population", "data/ons-population-la-2022.yaml", 100000000, "100 million people"),
+    ("gva", "data/ons-gva-la-2022.yaml", 5000000, "£5 trillion (5,000,000 in £ million)"),
+    ("gva_per_hour", "data/ons-productivity-la-2024.yaml", 1000, "£1,000 an hour"),
+    ("gva_per_hour_index", "data/ons-productivity-la-2024.yaml", 1000, "ten times the UK's (1,000)"),
+    ("gva_per_filled_job", "data/ons-productivity-la-2024.yaml", 10000000, "£10 million a job"),
+    ("filled_jobs", "data/ons-productivity-la-2024.yaml", 100000000, "100 million jobs"),
+    ("hours", "data/ons-productivity-la-2024.yaml", 5000000000, "5 billion hours a week"),
 ]
 
 
 @pytest.mark.parametrize(
-    ("key", "shipped", "highest", "words"), PLAUSIBLE, ids=[case[0] for case in PLAUSIBLE]
+    ("measure", "file", "highest", "words"), PLAUSIBLE, ids=[case[0] for case in PLAUSIBLE]
 )
 def test_a_value_far_beyond_any_uk_areas_is_a_warning_on_its_line(
-    project: Path, key: str, shipped: str, highest: str, words: str
+    project: Path, measure: str, file: str, highest: int, words: str
 ) -> None:
-    line = edit_member(project, "blackpool", f"{key}: {shipped}\n", f"{key}: {highest}\n")
+    line = set_value(project, file, measure, "E06000009", 2017, str(highest))
     assert load_campaign(project).warnings == []
-    edit_member(project, "blackpool", f"{key}: {highest}\n", f"{key}: {int(highest) + 1}\n")
-    shown = f"{int(highest) + 1:,}"
+    set_value(project, file, measure, "E06000009", 2017, str(highest + 1))
     assert load_campaign(project).warnings == [
-        f"cities.yaml:{line}: members[0].figures.{key}: {shown} is more than {words}, far beyond any UK "
-        "area; check the value and its unit"
+        f"{file}:{line}: values.{measure}.E06000009.2017: {highest + 1:,} is more than {words}, far beyond "
+        "any UK area; check the value and its unit"
     ]
     with pytest.raises(DataError, match=r"\[an error under --strict\]"):
         load_campaign(project, strict=True)

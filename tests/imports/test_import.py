@@ -267,8 +267,8 @@ def test_a_second_import_replaces_only_its_measure_and_shows_the_changes(
     assert data["tables"]["gva"]["file"] == "two.xlsx" and data["tables"]["population"]["sheet"] == "Table 6"
     assert data["source"]["url"] == "https://x.test"
     assert data["source"]["title"] == "Regional gross domestic product: local authorities"
-    assert change_line(result.output, "Blackpool (E06000009)", 2017) == ["2672", "2700", "+28"]
-    assert change_line(result.output, "Blackpool (E06000009)", 2018) == ["2714", "-"]  # removed
+    assert change_line(result.output, "Blackpool (E06000009)", 2017) == ["2,672", "2,700", "+28"]
+    assert change_line(result.output, "Blackpool (E06000009)", 2018) == ["2,714", "-"]  # removed
     assert "3 changed, 0 new, 1 absent, 6 removed" in result.output  # England, UK 2017 change too
 
 
@@ -281,7 +281,7 @@ def test_a_dry_run_writes_nothing(project: Path, tmp_path: Path) -> None:
     changed = workbook(tmp_path / "changed.xlsx", {"Table 1": gdp_rows(None, rows)})
     result = run(project, changed, "--measure", "gva", "--source", "ons-gva-la-2021", "--dry-run")
     assert result.exit_code == 0, result.output
-    assert change_line(result.output, "Blackpool (E06000009)", 2016) == ["2600", "2500", "-100"]
+    assert change_line(result.output, "Blackpool (E06000009)", 2016) == ["2,600", "2,500", "-100"]
     assert result.output.rstrip().endswith("nothing written (--dry-run)")
     assert (project / "data" / "ons-gva-la-2021.yaml").read_bytes() == before
     assert sorted(path.name for path in (project / "data").iterdir()) == ["ons-gva-la-2021.yaml"]

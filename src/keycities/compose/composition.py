@@ -47,7 +47,7 @@ def prepare(inputs: Inputs, data_year: DataYear = None) -> Composition:
     problems = [
         f"{where if data_year is None else '--data-year'}: the data holds no figures for {choice.year} "
         f"(it holds {_years(held)}); choose one of those years, or import that year's release "
-        "(README: \"Refreshing the data\")"
+        '(README: "Refreshing the data")'
         for where, choice in composition.choices().items()
         if choice.year is not None and choice.year not in held
     ]

@@ -64,7 +64,7 @@ def _year_change(area: str, year: int, old: dict[int, Value], new: dict[int, Val
     if _same(before, after):
         return None
     numbers = isinstance(before, int | float) and isinstance(after, int | float)
-    difference = f"{_decimal(after) - _decimal(before):+}" if numbers else ""
+    difference = f"{_decimal(after) - _decimal(before):+,}" if numbers else ""
     return Change(area, str(year), shown(before), shown(after), difference, "changed")
 
 
@@ -80,10 +80,13 @@ def _decimal(value: Value) -> Decimal:
 
 
 def shown(value: Value) -> str:
-    """A value in the change table: the number as published, a marker as written, a blank cell `blank`."""
+    """A value in the change table: the number as published (thousands separated), a marker as written, a
+    blank cell `blank`."""
     if value is None:
         return "blank"
-    return str(value) if not isinstance(value, float) else format(Decimal(repr(value)), "f")
+    if isinstance(value, str):
+        return value
+    return f"{value:,}" if not isinstance(value, float) else format(Decimal(repr(value)), ",f")
 
 
 def change_table(changes: list[Change]) -> list[str]:

@@ -78,6 +78,8 @@ def select_rows(table: Table, areas: Sequence[Area], measure: Measure) -> Select
         elif local_table and measure.summable and area.code in NATION_LETTER:
             letter = NATION_LETTER[area.code]
             parts = [row for row in local_rows if letter is None or row.code.startswith(letter)]
+            if not parts:
+                continue  # the table has none of its authorities: nothing to add up
             used |= {row.code for row in parts}
             selection.entries[area.code] = _sum(area, parts, table, selection.notes)
             selection.summed.append(area.name)
