@@ -40,8 +40,10 @@ def build_pinned(project: Path, out: Path) -> dict[str, str]:
         ("letters", ("--recipient", "prime-minister")),
         ("briefings", ("--city", "wakefield")),
     ):
-        result = invoke(command, "--project", project, "--out", out / command, "--jobs", "1", "--format", "pdf",
-                        *only)  # fmt: skip
+        folder = out / command
+        result = invoke(
+            command, "--project", project, "--out", folder, "--jobs", "1", "--format", "pdf", *only
+        )
         assert result.exit_code == 0, result.output
         found |= shas(out / command)
     return found
