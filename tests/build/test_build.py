@@ -270,10 +270,16 @@ def test_proof_page_in_chromium_links_every_document_and_shows_the_warnings(
     project = load_project(full.project)
     campaign = project.inputs.campaign
     formatter = Formatter(campaign.data.group.money_style)
-    claims = claim_warnings(campaign, reconcile(campaign, project.book), formatter)
+    claims = claim_warnings(campaign, reconcile(campaign, project.composer.book), formatter)
     assert any("Our collective annual GVA is £130.5bn” differs from the data" in claim for claim in claims)
     for claim in claims:
         assert " ".join(claim.split()) in page.warnings, claim
+
+    # Every shipped document is dated 4 February 2019 and cites later releases: said once, in its own row.
+    for row, links in rows:
+        said = row[-1].count("dated 2019-02-04, it cites releases published after that date")
+        assert said == 1, (links, row[-1])
+        assert "Subregional productivity" in row[-1], links
 
     bournemouth = records["briefings/bournemouth.pdf"]
     missing = [figure["label"] for figure in bournemouth["figures"] if figure["value"] is None]

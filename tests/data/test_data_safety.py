@@ -653,17 +653,16 @@ def test_a_sum_too_large_to_compute_names_the_figure_and_its_inputs_and_builds_n
     assert not (project / "out").exists()
 
 
-def test_a_product_too_large_to_compute_is_named_once_not_with_every_figure_from_it(project: Path) -> None:
-    # 1e+303 £ million is more pounds than a number can hold: the figure and all those from it are infinite.
+def test_a_value_too_large_in_its_figures_unit_is_refused_on_its_line_once(project: Path) -> None:
+    # 1e+303 £ million is more pounds than a number can hold: refused where it is written, by its value.
     line = set_value(project, GVA, "gva", "E06000009", 2017, "1.0e+303")
     result = invoke("check", "--project", project)
     stderr = assert_clean_failure(result, "1 problem found")
     [error] = [text for text in stderr.splitlines() if text.startswith("error: ")]
-    assert error.startswith(
-        f"error: {GVA}:{line}: member.blackpool.gva (GVA, 2017, Blackpool) is too large to compute, from "
-        "gva of Blackpool (E06000009), 2017 = "
+    assert error == (
+        f"error: {GVA}:{line}: values.gva.E06000009.2017: 1e+303 is too large for any figure; check the value "
+        "and its unit"
     ), error
-    assert error.endswith(f" ({GVA}:{line}); check these values and their units")
 
 
 def test_a_figure_too_large_to_compare_with_a_claim_is_an_error_not_a_traceback(project: Path) -> None:

@@ -263,7 +263,7 @@ def test_a_year_written_one_a_line_is_named_on_its_own_line(project_copy):
 
 
 def test_an_unknown_measure_in_a_data_file(project_copy):
-    line = edit_data(project_copy, GVA_2021, "values:\n  gva:\n", "values:\n  gdp:\n")
+    edit_data(project_copy, GVA_2021, "values:\n  gva:\n", "values:\n  gdp:\n")
     line = documents_line_of(data_path(project_copy, GVA_2021), "  gdp:")
     assert only_problem(project_copy) == (
         f"data/{GVA_2021}:{line}: values.gdp: unknown measure 'gdp'; known measures: population, gva, "

@@ -10,7 +10,7 @@ from pathlib import Path
 from keycities.errors import DataError
 
 # The project's input folders: a file read from one must stay inside it, links followed.
-INPUT_FOLDERS = ("letters", "templates", "cities", "assets", "recipients")
+INPUT_FOLDERS = ("letters", "templates", "cities", "assets", "recipients", "data")
 
 
 def label(file: Path) -> str:

@@ -131,9 +131,9 @@ def load_releases(folder: Path) -> tuple[Releases, list[str], list[str]]:
         except DataError as error:
             problems += error.problems
             continue
-        located.file = Path(DATA_FOLDER, file.name)  # as messages name it
-        model, errors, _ = validate(DataFile, located)
+        model, errors, unknown = validate(DataFile, located)
         problems += errors
+        warnings += unknown
         if model is None:
             continue
         source_id = file.stem
@@ -201,14 +201,20 @@ def _read_values(
                 held, problem = _held(spec.scale, measure, str(code), year, written, sum_of, source_id,
                                       released, where, release_name)  # fmt: skip
                 if problem:
-                    problems.append(f"{located.where((*path, year))}: {problem}")
+                    problems.append(f"{located.where((*path, str(year)))}: {problem}")
                 elif held:
                     releases.held.setdefault((measure, held.code, held.year), []).append(held)
                     limit = spec.plausible_maximum
-                    if held.value is not None and held.value / spec.scale > limit[0]:
+                    written_value = None if held.value is None else held.value / spec.scale
+                    if written_value is not None and written_value > limit[0]:
+                        shown = (
+                            f"{written_value:,.2f}".rstrip("0").rstrip(".")
+                            if written_value < 1e15
+                            else f"{written_value:g}"
+                        )
                         warnings.append(
-                            f"{located.where((*path, year))}: {held.value / spec.scale:,.2f} is more than "
-                            f"{limit[1]}, far beyond any UK area; check the value and its unit"
+                            f"{located.where((*path, str(year)))}: {shown} is more than {limit[1]}, far "
+                            "beyond any UK area; check the value and its unit"
                         )
     return problems
 
@@ -228,8 +234,16 @@ def _held(
             return None, f"expected a number or one of ONS's markers ({known}), got {written!r}"
         meaning = MARKERS[written.strip()]
         return Held(measure, code, year, None, source, released, where, f"{meaning} in {release_name}"), None
-    if isinstance(written, bool) or not isinstance(written, int | float) or not math.isfinite(written):
+    if isinstance(written, bool) or not isinstance(written, int | float):
         return None, f"expected a number, got {written!r}"
+    try:
+        number = float(written)
+    except OverflowError:  # a whole number longer than any figure
+        return None, f"a number of {len(str(written))} digits is longer than any figure; check the value"
+    if not math.isfinite(number) or not math.isfinite(number * scale):
+        return None, f"expected a number, got {written!r}" if not math.isfinite(number) else (
+            f"{written:g} is too large for any figure; check the value and its unit"
+        )
     if written <= 0:
         return None, f"must be more than 0, got {written:g}; use ONS's marker ('[x]') for a gap"
     if rounded_to is not None and (isinstance(rounded_to, bool) or not isinstance(rounded_to, int | float)):

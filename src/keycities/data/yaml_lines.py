@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from keycities.data.paths import label, read_text
+from keycities.data.paths import label, label_in, read_text
 from keycities.errors import DataError
 
 PathKey = tuple[str | int, ...]
@@ -67,8 +67,9 @@ def dotted(path: Iterable[str | int]) -> str:
 
 def read_yaml(file: Path, root: Path | None = None) -> Located:
     """Parse a YAML file, keeping the line of every key; malformed YAML is a DataError with its place.
-    With `root`, the file (links followed) must be inside that folder."""
-    return parse_yaml(read_text(file, root), file)
+    With `root`, the file (links followed) must be inside that folder, and messages name it as the project
+    does (`data/ons-gva-la-2021.yaml`)."""
+    return parse_yaml(read_text(file, root), Path(label_in(root, file)) if root is not None else file)
 
 
 def parse_yaml(text: str, file: Path, first_line: int = 1) -> Located:

@@ -72,16 +72,8 @@ def _member_figure(picker: Picker, member: Member, key: str) -> Figure:
     parts = [(part, picker.held(key, part.ons_code, year)) for part in member.constituents]
     missing = [part.name for part, held in parts if held is None]
     if missing:
-        return Figure(
-            name,
-            label,
-            None,
-            measure.unit,
-            (),
-            "Not available.",
-            why_missing=f"not published for {_names(missing)}, so {member.name}'s total cannot be formed",
-            year=year,
-        )
+        why = f"not published for {_names(missing)}, so {member.name}'s total cannot be formed"
+        return Figure(name, label, None, measure.unit, (), "Not available.", why_missing=why, year=year)
     present = [(part, held) for part, held in parts if held is not None]
     sources = tuple(sorted({held.source for _, held in present}))
     total = sum(held.value or 0.0 for _, held in present)
@@ -263,18 +255,9 @@ def _ranks(campaign: Campaign, book: FigureBook) -> None:
             name = f"member.{member.slug}.{measure_name}_rank"
             label = f"Rank among members by {MEASURES[measure_name].label}, {member.name}"
             if figure.value is None:
+                why = f"{figure.label} is missing: {figure.why_missing}"
                 book.add(
-                    Figure(
-                        name,
-                        label,
-                        None,
-                        "rank",
-                        (),
-                        "Not available.",
-                        coverage,
-                        f"{figure.label} is missing: {figure.why_missing}",
-                        year=figure.year,
-                    )
+                    Figure(name, label, None, "rank", (), "Not available.", coverage, why, year=figure.year)
                 )
                 continue
             position = 1 + sum(1 for other in ranked if (other.value or 0.0) > figure.value)

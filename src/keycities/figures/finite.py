@@ -37,7 +37,7 @@ def not_finite(campaign: Campaign, book: FigureBook) -> list[str]:
         value, rounding = book[claim.figure].value if claim.figure in book else None, claim.rounding
         if claim.holds_between is not None or not rounding or value is None or not math.isfinite(value):
             continue
-        if not math.isfinite(value / rounding):
+        if not math.isfinite(value / rounding) or abs(value / rounding) >= 1e25:  # past exact rounding
             problems.append(
                 f"{located.where(('claims', index, 'rounding'))}: {rounding:g} is too fine to round "
                 f"{claim.figure} ({value:g}) to; give what the published value was rounded to"
