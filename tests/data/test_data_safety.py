@@ -660,8 +660,8 @@ def test_a_value_too_large_in_its_figures_unit_is_refused_on_its_line_once(proje
     stderr = assert_clean_failure(result, "1 problem found")
     [error] = [text for text in stderr.splitlines() if text.startswith("error: ")]
     assert error == (
-        f"error: {GVA}:{line}: values.gva.E06000009.2017: 1e+303 is too large for any figure; check the value "
-        "and its unit"
+        f"error: {GVA}:{line}: values.gva.E06000009.2017: 1e+303 is too large for any figure; "
+        "check the value and its unit"
     ), error
 
 
