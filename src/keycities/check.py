@@ -74,8 +74,9 @@ def check(folder: Path, strict: bool = False, sources: bool = False, figures: bo
             )
         )
     findings.notices = claim_warnings(campaign, results, formatter) + document_notices(composition)
+    recipients = len(inputs.addressees) + sum(map(len, inputs.lists.values()))
     findings.summary = (
-        f"{_count(len(campaign.members), 'member')}, {_count(len(inputs.addressees), 'recipient')} and "
+        f"{_count(len(campaign.members), 'member')}, {_count(recipients, 'recipient')} and "
         f"{_count(len(inputs.letters), 'letter')} valid; {len(book.figures)} figures computed."
     )
     return findings
@@ -95,7 +96,7 @@ def document_notices(composition: Composition) -> list[str]:
     composers: list[Callable[[], Composed]] = [
         partial(composition.composer.letter, letter, chosen[0])
         for letter in inputs.letters.values()
-        if (chosen := select(letter, inputs.addressees))
+        if (chosen := select(letter, inputs.addressees_of(letter)))
     ]
     first = next(iter(inputs.campaign.members))
     composers.append(partial(composition.briefings.briefing, first, "en-GB"))

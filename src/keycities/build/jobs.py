@@ -76,8 +76,8 @@ def plan_letters(composition: Composition, selection: Selection) -> list[Job]:
         sources = [str(letter.body.file), *(str(body.file) for body in letter.variant_bodies.values())]
         layout = [f"templates/{letter.front.template.css}", f"templates/{letter.front.template.docx}"]
         letter_hash = inputs_hash(composition.inputs.folder, sources)
-        chosen = select(letter, composition.inputs.addressees)
-        unused = tuple(unmatched_variants(letter, composition.inputs.addressees))
+        chosen = select(letter, composition.inputs.addressees_of(letter))
+        unused = tuple(unmatched_variants(letter, composition.inputs.addressees_of(letter)))
         if selection.recipient:
             chosen = [addressee for addressee in chosen if addressee.record.id == selection.recipient]
         for position, addressee in enumerate(chosen):
@@ -178,10 +178,9 @@ def _welsh(addressee: Addressee, letter: Letter) -> str | None:
 def _unverified(addressee: Addressee) -> str | None:
     if not addressee.record.verify:
         return None
-    return (
-        f"{addressee.source}: {addressee.record.id}: the holder ({addressee.record.name}) is not confirmed "
-        "from a source; check it, then remove 'verify: true'"
-    )
+    record = addressee.record
+    what = record.note or f"the holder ({record.name}) is not confirmed from a source"
+    return f"{addressee.source}: {record.id}: {what}; check it, then remove 'verify: true'"
 
 
 def inputs_hash(folder: Path, relative_files: Iterable[str]) -> str:

@@ -17,7 +17,7 @@ from keycities.render.pool import asset_folders
 def write_preview(composition: Composition, letter_name: str, recipient: str, out: Path) -> Path:
     """Compose one letter for one recipient and write it as `out/preview/<letter>/<recipient>.html`."""
     letter = composition.inputs.letter(letter_name)
-    chosen = [a for a in select(letter, composition.inputs.addressees) if a.record.id == recipient]
+    chosen = [a for a in select(letter, composition.inputs.addressees_of(letter)) if a.record.id == recipient]
     if not chosen:
         raise BuildError(
             f"letter '{letter_name}' does not go to '{recipient}'; check the id and the letter's 'to:'"

@@ -115,10 +115,15 @@ class Composer:
         if variant and variant.body:
             body = letter.variant_bodies[variant.body]
         subject = variant.subject if variant and variant.subject else front.subject
-        context = self.context(self.choice(front.data_year, front.date)) | {
-            "recipient": _recipient(addressee),
-            "letter": {"subject": subject, "date": formatter.date(front.date)},
-        }
+        choice = self.choice(front.data_year, front.date)
+        context = (
+            self.context(choice)
+            | {
+                "recipient": _recipient(addressee),
+                "letter": {"subject": subject, "date": formatter.date(front.date)},
+            }
+            | self._member_of(addressee, choice)
+        )
         blocks: list[Block] = [
             AddressBlock(tuple(clean(line) for line in addressee.address_lines)),
             DateLine(formatter.date(front.date)),
@@ -156,6 +161,25 @@ class Composer:
         figures = tuple(placing.notes.figures)
         later = later_releases(self.campaign, figures, front.date)
         return Composed(document, figures, (f"{letter.body.file}: {later}",) if later else ())
+
+    def _member_of(self, addressee: Addressee, choice: DataChoice) -> dict[str, Any]:
+        """`member` (the recipient's member city) and `local` (its figures, as `figures.member.<slug>`), or,
+        for a recipient with no member, names that say so wherever a letter uses them."""
+        slug = addressee.record.member
+        if slug is None:
+            hint = (
+                f"{addressee.source}: {addressee.record.id} has no member city: give the recipient a "
+                "`member` column (a member's slug), or test `{% if member is defined %}`"
+            )
+            return {
+                "member": jinja2.StrictUndefined(hint=hint, name="member"),
+                "local": jinja2.StrictUndefined(hint=hint, name="local"),
+            }
+        member = self.campaign.members[slug]
+        return {
+            "member": member.model_dump(exclude={"constituents"}),
+            "local": self.figure_tree(choice)["member"][slug],
+        }
 
     def choice(self, pinned: int | None, dated: date) -> DataChoice:
         """The figures a document dated `dated` that pins `pinned` (or None) uses in this run."""
@@ -251,10 +275,26 @@ class Composer:
 
 
 def _recipient(addressee: Addressee) -> dict[str, Any]:
+    """The recipient as a letter sees it: the record, its merge fields (a field the recipient lacks says so
+    where it is used), and its forms of address."""
     record = addressee.record
-    return record.model_dump() | {
-        "salutation": addressee.salutation,
-        "close": addressee.close,
-        "holder": addressee.address_lines[0],
-        "address_lines": addressee.address_lines,
+    fields = {
+        name: value
+        if value is not None
+        else jinja2.StrictUndefined(
+            hint=f"{addressee.source}: {record.id} has no '{name}'; fill it in, or test "
+            f"`{{% if recipient.{name} is defined %}}`",
+            name=name,
+        )
+        for name, value in record.fields.items()
     }
+    return (
+        record.model_dump(exclude={"fields"})
+        | fields
+        | {
+            "salutation": addressee.salutation,
+            "close": addressee.close,
+            "holder": addressee.address_lines[0],
+            "address_lines": addressee.address_lines,
+        }
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -25,10 +26,16 @@ class Inputs:
 
     folder: Path
     campaign: Campaign
-    addressees: list[Addressee]
+    addressees: list[Addressee]  # recipients.yaml and recipients.csv (or the list given for the run)
     letters: dict[str, Letter]
     local: dict[tuple[str, str], LocalContent]  # a member's own content, by (slug, language)
     warnings: list[str]
+
+    lists: dict[str, list[Addressee]]  # the letters' own lists, by the path their front matter gives
+
+    def addressees_of(self, letter: Letter) -> list[Addressee]:
+        """Who a letter may go to: its own list, or the project's recipients."""
+        return self.lists.get(letter.front.recipients or "", self.addressees)
 
     def letter(self, name: str) -> Letter:
         """The letter `letters/<name>.md`, or a BuildError listing the letters there are."""
@@ -56,7 +63,30 @@ def load_inputs(folder: Path, strict: bool = False, recipients_file: Path | None
     recipients = attempt(lambda: load_recipients(folder, strict, recipients_file))
     letters = attempt(lambda: load_letters(folder, strict))
     local = attempt(lambda: load_local(campaign, strict)) if campaign else None
-    if campaign is None or recipients is None or letters is None or local is None:
+    lists: dict[str, list[Addressee]] = {}
+    list_warnings: list[str] = []
+    named = {
+        letter.front.recipients for letter in (letters or ({}, []))[0].values() if letter.front.recipients
+    }
+    for path in sorted(named) if recipients_file is None else []:  # a run's own list replaces every letter's
+        loaded = attempt(partial(load_recipients, folder, strict, folder / path, folder))
+        if loaded is not None:
+            lists[path], list_warnings = loaded[0], list_warnings + loaded[1]
+    if campaign is not None and recipients is not None:
+        problems += _unknown_members(campaign, [recipients[0], *lists.values()])
+    if campaign is None or recipients is None or letters is None or local is None or problems:
         raise DataError(problems, warnings)
-    warnings = campaign.warnings + recipients[1] + letters[1] + local[1]
-    return Inputs(folder, campaign, recipients[0], letters[0], local[0], warnings)
+    warnings = campaign.warnings + recipients[1] + list_warnings + letters[1] + local[1]
+    return Inputs(folder, campaign, recipients[0], letters[0], local[0], warnings, lists)
+
+
+def _unknown_members(campaign: Campaign, lists: list[list[Addressee]]) -> list[str]:
+    """A problem for each recipient whose `member` is not a member's slug in cities.yaml."""
+    slugs = sorted(campaign.members)
+    return [
+        f"{addressee.source}: {addressee.record.id}: member '{addressee.record.member}' is not a member in "
+        f"cities.yaml; use a member's slug: {', '.join(slugs)}"
+        for addressees in lists
+        for addressee in addressees
+        if addressee.record.member is not None and addressee.record.member not in campaign.members
+    ]

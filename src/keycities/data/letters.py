@@ -42,9 +42,9 @@ class FrontMatter(Model):
     to: list[str] = Field(min_length=1)
     signatory: Literal["chair"] = "chair"
     language: Language = "en-GB"
-    data_year: int | None = Field(
-        default=None, gt=1900, lt=10_000
-    )  # the year of its figures; else the latest
+    data_year: int | None = Field(default=None, gt=1900, lt=10_000)  # its figures' year; else the latest
+    # Its own recipient list (`recipients/<file>.csv` or `.yaml`); else recipients.yaml and recipients.csv.
+    recipients: str | None = Field(default=None, pattern=r"^recipients/[^/]+\.(csv|yaml|yml)$")
     reference: HeaderText | None = None  # "Our ref"
     postscript: str | None = None  # a line under the signature, Jinja placeholders allowed
     template: Layout = Field(default_factory=Layout)
@@ -133,6 +133,9 @@ def _load_letter(folder: Path, path: Path, text: str) -> tuple[Letter, list[str]
                 continue
             if layout is None or not layout.is_file():
                 errors.append(f"{where}: no such file templates/{name}; create it or fix the name")
+        if model.recipients and not (folder / model.recipients).is_file():
+            where = located.where(("recipients",))
+            errors.append(f"{where}: no such file {model.recipients}; create it or fix the name")
     raise_if_any(errors, [], strict=False)
     assert model is not None
     return Letter(path.stem, model, Body(shown, body), variant_bodies, located), warnings

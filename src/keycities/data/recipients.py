@@ -1,13 +1,18 @@
-"""Who letters go to: recipients.yaml and recipients.csv, with forms of address derived by UK convention.
+"""Who letters go to: recipients.yaml and recipients.csv (or a letter's own list), checked in one pass,
+with forms of address derived by UK convention (`addressing.py`).
 
-The salutation follows the role when a record does not give one; "Yours faithfully" closes only a
-letter that opens "Dear Sir or Madam" (see the design notes on UK conventions).
+Forgiving where a spreadsheet is: roles in any case, UK dates (15/01/2019), an id made from the name when
+there is none. Every column the tool does not know is a merge field a letter can place
+(`{{ recipient.constituency }}`); `member` links a recipient to a member city.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,7 +20,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from keycities.data.paths import read_text
+from keycities.data.addressing import close_for, holder_line, salutation
+from keycities.data.paths import label_in, read_text
 from keycities.data.schema import HeaderText, Language, Model, raise_if_any, validate
 from keycities.data.yaml_lines import Located, read_yaml
 from keycities.errors import DataError
@@ -23,6 +29,7 @@ from keycities.errors import DataError
 Role = Literal[
     "prime-minister",
     "chancellor",
+    "chief-secretary",
     "secretary-of-state",
     "minister",
     "first-minister",
@@ -34,24 +41,17 @@ Role = Literal[
 ]
 
 
-UNKNOWN_PERSON = "Dear Sir or Madam"
-
-
-SALUTATION_BY_ROLE = {
-    "prime-minister": "Dear Prime Minister",
-    "chancellor": "Dear Chancellor",
-    "secretary-of-state": "Dear Secretary of State",
-    "minister": "Dear Minister",
-    "first-minister": "Dear First Minister",
-    "lord-mayor": "Dear Lord Mayor",
-}
-
-
 CSV_LIST_SEPARATOR = ";"  # address lines and tags inside one CSV cell
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+ID_FORM = "ids are lowercase words joined by hyphens, e.g. leader-hull"
+# What a letter's `recipient` already has besides the record's own keys: a column may not take these names.
+BUILT_IN = frozenset({"holder", "salutation", "close", "address_lines", "fields", "source"})
+EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[A-Za-z]{2,}$")
+UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
 class Recipient(Model):
-    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    id: str = Field(pattern=SLUG)
     office: HeaderText
     role: Role
     name: HeaderText | None = None  # the holder; None writes to the office ("Dear Sir or Madam" for "office")
@@ -67,6 +67,15 @@ class Recipient(Model):
     checked: date  # when the holder and address were last confirmed
     verify: bool = False  # the holder was not confirmed from a source
     note: str | None = None
+    member: str | None = Field(default=None, pattern=SLUG)  # a member's slug: the letter's `member`, `local`
+    fields: dict[str, str | None] = Field(default_factory=dict)  # the other columns: merge fields
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not EMAIL.match(value):
+            raise ValueError(f"expected an email address like name@example.org, got {value!r}")
+        return value
 
     @field_validator("address")
     @classmethod
@@ -74,6 +83,9 @@ class Recipient(Model):
         if any(not line.strip() for line in lines):
             raise ValueError("address lines must not be empty; put the postcode on its own, last line")
         return lines
+
+
+KNOWN_COLUMNS = frozenset(Recipient.model_fields) - {"fields"}
 
 
 class RecipientsFile(Model):
@@ -92,14 +104,14 @@ class Addressee:
 
 
 def load_recipients(
-    folder: Path, strict: bool = False, only: Path | None = None
+    folder: Path, strict: bool = False, only: Path | None = None, root: Path | None = None
 ) -> tuple[list[Addressee], list[str]]:
-    """Read recipients.yaml and, when present, recipients.csv (or only the file `only`, YAML or CSV);
-    every problem is reported at once."""
+    """Read recipients.yaml and, when present, recipients.csv (or only the file `only`, YAML or CSV, which
+    must be inside `root` when given); every problem of every record is reported at once."""
     errors: list[str] = []
     warnings: list[str] = []
     paths = [only] if only else [folder / "recipients.yaml", folder / "recipients.csv"]
-    root = None if only else folder  # a list named on the command line may be anywhere
+    root = root if only else folder  # a list named on the command line may be anywhere
     files = []
     for path in paths:
         try:
@@ -112,7 +124,9 @@ def load_recipients(
             errors += error.problems
     addressees: list[Addressee] = []
     first_seen: dict[str, str] = {}
+    emails: dict[str, str] = {}
     for located in files:
+        errors += _prepare(located, warnings)
         model, schema_errors, schema_warnings = validate(RecipientsFile, located)
         errors += schema_errors
         warnings += schema_warnings
@@ -126,19 +140,78 @@ def load_recipients(
                 )
                 continue
             first_seen[record.id] = source
-            try:
-                addressees.append(address(record, source))
-            except ValueError as error:
-                errors.append(f"{where}: {error}")
+            if record.email and record.email.lower() in emails:
+                first = emails[record.email.lower()]
+                errors.append(
+                    f"{where}: {record.id}: the email address {record.email} is also {first}'s; each "
+                    "recipient needs their own, or the letter would go to one address twice"
+                )
+            elif record.email:
+                emails[record.email.lower()] = f"{source} ({record.id})"
+            addressees.append(address(record, source))
     raise_if_any(errors, warnings, strict)
     return addressees, warnings
+
+
+def _prepare(located: Located, warnings: list[str]) -> list[str]:
+    """A spreadsheet's forms made the schema's (roles in any case, UK dates, an id from the name), and the
+    columns the tool does not know set aside as merge fields; problems with a column's name are returned."""
+    records = located.data.get("recipients") if isinstance(located.data, dict) else None
+    if not isinstance(records, list):
+        return []
+    known = set(Recipient.model_fields) - {"fields"}
+    columns: dict[str, int] = {}  # each merge field, with the line it is first named on
+    for index, record in enumerate(records):
+        for key in record if isinstance(record, dict) else ():
+            if str(key) not in known:
+                columns.setdefault(str(key), located.line(("recipients", index, str(key))))
+    problems = [
+        f"{located.label}:{line}: '{name}' is a name every recipient already has in a letter "
+        f"(`recipient.{name}`); rename the column"
+        for name, line in columns.items()
+        if name in BUILT_IN
+    ]
+    for index, record in enumerate(records):
+        if not isinstance(record, dict):
+            continue
+        path = ("recipients", index)
+        if isinstance(record.get("role"), str):
+            record["role"] = re.sub(r"[\s_]+", "-", record["role"].strip().lower())
+        checked = record.get("checked")
+        if isinstance(checked, str) and (uk := UK_DATE.match(checked.strip())):
+            with contextlib.suppress(ValueError):  # not a real day: the schema says so
+                record["checked"] = date(int(uk[3]), int(uk[2]), int(uk[1]))
+        if record.get("id") in (None, "") and (made := _id_from(record.get("name") or record.get("office"))):
+            record["id"] = made
+            warnings.append(f"{located.where(path)}: no id, so '{made}' was made from the name ({ID_FORM})")
+        fields: dict[str, str | None] = {}
+        for name in columns:
+            value = record.pop(name, None)
+            if isinstance(value, dict | list):
+                kind = "a list" if isinstance(value, list) else "a mapping"
+                problems.append(f"{located.where((*path, name))}: a merge field is one value, not {kind}")
+                continue
+            fields[name] = None if value is None or str(value).strip() == "" else str(value)
+            located.lines[(*path, "fields", name)] = located.line((*path, name))
+        record["fields"] = {name: value for name, value in fields.items() if name not in BUILT_IN}
+    return problems
+
+
+def _id_from(name: object) -> str | None:
+    """`mary-creagh` from "Mary Creagh"; None when nothing is left."""
+    if not isinstance(name, str):
+        return None
+    words = re.findall(
+        r"[a-z0-9]+", unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    )
+    return "-".join(words) or None
 
 
 def read_csv(file: Path, root: Path | None = None) -> Located:
     """A contact-system export as recipient records: one row each, `;` between address lines and tags.
     With `root`, the file (links followed) must be inside that folder."""
     text = read_text(file, root).removeprefix("\ufeff")  # the byte order mark spreadsheets write
-    located = Located(file, {"recipients": []})
+    located = Located(Path(label_in(root, file)) if root is not None else file, {"recipients": []})
     reader = csv.reader(io.StringIO(text))
     next_line = 1  # where the next row starts: a quoted field may run over several lines
     columns: list[str] | None = None
@@ -181,7 +254,10 @@ def _add_record(located: Located, row: dict[str, str], line: int) -> None:
     index = len(located.data["recipients"])
     record: dict[str, object] = {}
     for key, value in row.items():
+        located.lines[("recipients", index, key)] = line
         if value.strip() == "":
+            if key not in KNOWN_COLUMNS:
+                record[key] = ""  # an empty merge field: the column is known, its value missing
             continue
         if key in {"address", "tags"}:
             record[key] = [part.strip() for part in value.split(CSV_LIST_SEPARATOR) if part.strip()]
@@ -191,7 +267,6 @@ def _add_record(located: Located, row: dict[str, str], line: int) -> None:
             record[key] = value.strip().lower() in {"yes", "true", "1"}
         else:
             record[key] = value.strip()
-        located.lines[("recipients", index, key)] = line
     located.lines[("recipients", index)] = line
     located.data["recipients"].append(record)
 
@@ -205,27 +280,14 @@ def _csv_date(text: str) -> date | str:
 
 def address(record: Recipient, source: str) -> Addressee:
     """The address block, salutation and close for a record, by UK convention."""
-    holder = " ".join(part for part in (record.style, record.name, record.post_nominals) if part)
-    lines = [holder] if record.name else []
+    lines = []
+    if record.name:
+        lines.append(
+            holder_line(record.role, record.name, record.honorific, record.style, record.post_nominals)
+        )
     lines += [record.office, *record.address]
-    salutation = record.salutation or _salutation(record)
-    close = "Yours faithfully" if salutation == UNKNOWN_PERSON else "Yours sincerely"
-    return Addressee(record, source, tuple(lines), salutation, close)
-
-
-def _salutation(record: Recipient) -> str:
-    if record.role in SALUTATION_BY_ROLE:
-        return SALUTATION_BY_ROLE[record.role]
-    if record.role == "office" or not record.name:
-        return UNKNOWN_PERSON
-    surname = record.name.split()[-1]
-    if record.role == "council-leader":
-        return f"Dear Councillor {surname}"
-    if record.role == "peer":
-        return f"Dear {record.name}"  # "Lord Smith", "Baroness Jones"
-    if record.honorific is None:
-        raise ValueError(f"give 'honorific' (Mr, Ms, Dr...) or 'salutation' for {record.name}")
-    return f"Dear {record.honorific} {surname}"
+    greeting = record.salutation or salutation(record.role, record.name, record.honorific)
+    return Addressee(record, source, tuple(lines), greeting, close_for(greeting))
 
 
 def stale_warning(addressee: Addressee, letter_date: date) -> str | None:

@@ -123,6 +123,8 @@ def _describe(located: Located, problem: Any) -> str:
     elif kind in {"list_type", "dict_type", "model_type", "model_attributes_type"}:
         expected = "a list" if kind == "list_type" else "a mapping of keys"
         what = f"expected {expected}, got {_shown(value)}"
+    elif kind == "string_pattern_mismatch" and context.get("pattern") == r"^[a-z0-9]+(-[a-z0-9]+)*$":
+        what = f"expected lowercase words joined by hyphens, e.g. leader-hull, got {_shown(value)}"
     elif kind == "value_error":
         what = str(problem["msg"]).removeprefix("Value error, ")
     else:
