@@ -47,11 +47,18 @@ class Findings:
     summary: str = ""
 
 
-def check(folder: Path, strict: bool = False, sources: bool = False, figures: bool = False) -> Findings:
+def check(
+    folder: Path,
+    strict: bool = False,
+    sources: bool = False,
+    figures: bool = False,
+    recipients: Path | None = None,
+) -> Findings:
     """Validate every input of the project in `folder` (a DataError lists every problem) and report the
     headline figures, the published claims with the reasons they differ, and the revisions between
-    releases; with `sources` the sources too, with `figures` every figure's name for templates."""
-    inputs = load_inputs(folder, strict)
+    releases; with `sources` the sources too, with `figures` every figure's name for templates. With
+    `recipients`, that list is checked in place of the project's and the letters' own."""
+    inputs = load_inputs(folder, strict, recipients)
     composition = prepare(inputs)
     campaign, book = inputs.campaign, composition.book
     formatter = Formatter(campaign.data.group.money_style)
@@ -74,9 +81,9 @@ def check(folder: Path, strict: bool = False, sources: bool = False, figures: bo
             )
         )
     findings.notices = claim_warnings(campaign, results, formatter) + document_notices(composition)
-    recipients = len(inputs.addressees) + sum(map(len, inputs.lists.values()))
+    people = len(inputs.addressees) + sum(map(len, inputs.lists.values()))
     findings.summary = (
-        f"{_count(len(campaign.members), 'member')}, {_count(recipients, 'recipient')} and "
+        f"{_count(len(campaign.members), 'member')}, {_count(people, 'recipient')} and "
         f"{_count(len(inputs.letters), 'letter')} valid; {len(book.figures)} figures computed."
     )
     return findings

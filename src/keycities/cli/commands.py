@@ -38,11 +38,18 @@ def cli(ctx: click.Context) -> None:
 @strict_option
 @click.option("--sources", "show_sources", is_flag=True, help="Also list every source with its address.")
 @click.option("--list", "list_figures", is_flag=True, help="Also list every figure's name, for templates.")
-def check(project: Path, strict: bool, show_sources: bool, list_figures: bool) -> None:
+@click.option(
+    "--recipients",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Check this recipient list (CSV or YAML) in place of the project's and the letters' own.",
+)
+def check(
+    project: Path, strict: bool, show_sources: bool, list_figures: bool, recipients: Path | None
+) -> None:
     """Validate every input and show the headline figures and the published claims against them."""
     from keycities.check import check as check_project
 
-    findings = check_project(project, strict, show_sources, list_figures)
+    findings = check_project(project, strict, show_sources, list_figures, recipients)
     warn(findings.warnings)
     for number, (heading, text) in enumerate(findings.sections):
         click.echo(("\n" if number else "") + f"{heading}\n")
@@ -141,13 +148,21 @@ def briefings(
 @project_option
 @strict_option
 @click.option("--letter", required=True, help="The letter (its file name in letters/, without .md).")
-@click.option("--recipient", required=True, help="The recipient id.")
+@click.option("--recipient", help="The recipient id, any row of the list  [default: the letter's first]")
+@click.option(
+    "--recipients",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Take the recipient from this list (CSV or YAML) instead of the letter's.",
+)
 @out_option
-def preview(project: Path, strict: bool, letter: str, recipient: str, out: Path | None) -> None:
+def preview(
+    project: Path, strict: bool, letter: str, recipient: str | None, recipients: Path | None, out: Path | None
+) -> None:
     """Write one letter as an HTML page to check in a browser, and print its path."""
     from keycities.build.preview import preview as write_preview
 
-    click.echo(write_preview(project, letter, recipient, out or project / "out", warn, strict))
+    path = write_preview(project, letter, recipient, out or project / "out", warn, strict, recipients)
+    click.echo(path)
 
 
 @cli.command()
