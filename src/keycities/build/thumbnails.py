@@ -90,7 +90,7 @@ def render_first_page(pdf: bytes, source: str) -> bytes:
     info = PngImagePlugin.PngInfo()
     info.add_text(SOURCE_KEY, source)
     data = io.BytesIO()
-    image.save(data, format="PNG", pnginfo=info, optimize=True)
+    image.save(data, format="PNG", pnginfo=info)
     return data.getvalue()
 
 
