@@ -261,7 +261,7 @@ def test_proof_page_in_chromium_links_every_document_and_shows_the_warnings(
         assert links, f"a row without links: {row}"
         assert len({label(link) for link in links}) == 1, f"one row links several documents: {links}"
         pdf = next(records[link] for link in links if link.endswith(".pdf"))
-        assert f"PDF, {pdf['pages']} pages" in row[FILES], f"{pdf['path']}: pages shown {row[FILES]}"
+        assert f"PDF , {pdf['pages']} pages" in row[FILES], f"{pdf['path']}: pages shown {row[FILES]}"
 
     recipients = yaml.safe_load((full.project / "recipients.yaml").read_text(encoding="utf-8"))
     unverified = [record for record in recipients["recipients"] if record.get("verify")]
