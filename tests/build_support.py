@@ -94,22 +94,40 @@ def assert_consistent(out: Path) -> None:
     assert not (out / ".build.lock").exists(), "the build lock was not removed"
 
 
+# The proof page's columns, in order (each body row's cells).
+THUMBNAIL, DOCUMENT, RECIPIENT, SALUTATION, EMAIL, MAILED, WARNINGS, FILES = range(8)
+
+
 class ProofPage(HTMLParser):
-    """What the tests need from the proof page's DOM: its language, links, warnings and table rows."""
+    """What the tests need from the proof page's DOM: its language, links, warnings, data notices, summary,
+    headings and table rows (with their attributes and thumbnails), and the live region's text."""
 
     def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
         self.lang: str | None = None
         self.links: list[str] = []
         self.warnings: list[str] = []  # the items under the "Warnings" heading
-        self.rows: list[list[str]] = []  # the document table: each row's cells' text
+        self.notices: list[str] = []  # the items under the "Data notices" heading
+        self.summary: dict[str, int] = {}  # the counts at the top, by data-count
+        self.headers: list[dict[str, str | None]] = []  # the table's column headings' attributes
+        self.buttons: list[str] = []  # the data-key of each button in a column heading
+        self.caption = ""
+        self.shown = ""  # the live region's text
+        self.filters: dict[str, str | None] | None = None  # the filter form's attributes
+        self.labels: list[str] = []  # the `for` of every label
+        self.rows: list[list[str]] = []  # the document table's body rows: each cell's text
         self.row_links: list[list[str]] = []
+        self.row_attributes: list[dict[str, str | None]] = []
+        self.images: list[dict[str, str | None]] = []  # each body row's thumbnail's attributes ({} if none)
         self._heading: str | None = None
         self._in_h2 = False
         self._h2_text = ""
-        self._in_body_row = False
+        self._section = ""  # thead or tbody
         self._cell: list[str] | None = None
         self._item: list[str] | None = None
+        self._text: list[str] | None = None  # the caption's, the live region's or a summary item's
+        self._target = ""
+        self._count_key = ""
         self.feed(html)
         self.close()
 
@@ -119,30 +137,57 @@ class ProofPage(HTMLParser):
             self.lang = attributes.get("lang")
         elif tag == "a" and attributes.get("href") is not None:
             self.links.append(str(attributes["href"]))
-            if self._in_body_row:
+            if self._section == "tbody" and self._cell is not None:
                 self.row_links[-1].append(str(attributes["href"]))
         elif tag == "h2":
             self._in_h2, self._h2_text = True, ""
-        elif tag == "tr" and self._heading == "Documents":
-            self._in_body_row = True
+        elif tag in ("thead", "tbody"):
+            self._section = tag
+        elif tag == "tr" and self._section == "tbody":
             self.rows.append([])
             self.row_links.append([])
-        elif tag == "td" and self._in_body_row:
+            self.row_attributes.append(attributes)
+            self.images.append({})
+        elif tag in ("td", "th") and self._section == "tbody":
             self._cell = []
-        elif tag == "li" and self._heading == "Warnings":
+        elif tag == "th" and self._section == "thead":
+            self.headers.append(attributes)
+        elif tag == "button" and self._section == "thead":
+            self.buttons.append(str(attributes.get("data-key")))
+        elif tag == "img" and self._section == "tbody":
+            self.images[-1] = attributes
+        elif tag == "li" and self._heading in ("Warnings", "Data notices"):
             self._item = []
+        elif tag == "li" and attributes.get("data-count"):
+            self._text, self._target, self._count_key = [], "summary", str(attributes["data-count"])
+        elif tag == "caption":
+            self._text, self._target = [], "caption"
+        elif tag == "p" and attributes.get("id") == "shown":
+            self._text, self._target = [], "shown"
+        elif tag == "form" and attributes.get("id") == "filters":
+            self.filters = attributes
+        elif tag == "label":
+            self.labels.append(str(attributes.get("for")))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "h2":
             self._in_h2, self._heading = False, self._h2_text.strip()
-        elif tag == "td" and self._cell is not None:
+        elif tag in ("td", "th") and self._cell is not None:
             self.rows[-1].append(" ".join(" ".join(self._cell).split()))
             self._cell = None
-        elif tag == "tr":
-            self._in_body_row = False
+        elif tag in ("thead", "tbody"):
+            self._section = ""
         elif tag == "li" and self._item is not None:
-            self.warnings.append(" ".join("".join(self._item).split()))
+            items = self.warnings if self._heading == "Warnings" else self.notices
+            items.append(" ".join("".join(self._item).split()))
             self._item = None
+        elif tag in ("li", "caption", "p") and self._text is not None:
+            text = " ".join("".join(self._text).split())
+            if self._target == "summary":
+                self.summary[self._count_key] = int(text.split()[0])
+            else:
+                setattr(self, self._target, text)
+            self._text = None
 
     def handle_data(self, data: str) -> None:
         if self._in_h2:
@@ -151,11 +196,18 @@ class ProofPage(HTMLParser):
             self._cell.append(data)
         if self._item is not None:
             self._item.append(data)
+        if self._text is not None:
+            self._text.append(data)
 
     @property
     def document_rows(self) -> list[tuple[list[str], list[str]]]:
-        """The table's body rows, each as (its cells' text, its links); the header row has no cells."""
-        return [(row, links) for row, links in zip(self.rows, self.row_links, strict=True) if row]
+        """The table's body rows, each as (its cells' text, its links)."""
+        return list(zip(self.rows, self.row_links, strict=True))
+
+    def visible_rows(self) -> list[list[str]]:
+        """The body rows the filters leave shown, in the page's order."""
+        return [row for row, attributes in zip(self.rows, self.row_attributes, strict=True)
+                if "hidden" not in attributes]  # fmt: skip
 
 
 @dataclass

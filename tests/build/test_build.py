@@ -26,9 +26,11 @@ import docx
 import pytest
 import yaml
 from build_support import (
+    FILES,
     LETTER,
     SMALL_CSV,
     SMALL_IDS,
+    WARNINGS,
     ProofPage,
     Small,
     assert_consistent,
@@ -259,7 +261,7 @@ def test_proof_page_in_chromium_links_every_document_and_shows_the_warnings(
         assert links, f"a row without links: {row}"
         assert len({label(link) for link in links}) == 1, f"one row links several documents: {links}"
         pdf = next(records[link] for link in links if link.endswith(".pdf"))
-        assert row[4] == str(pdf["pages"]), f"{pdf['path']}: pages shown {row[4]}"
+        assert f"PDF , {pdf['pages']} pages" in row[FILES], f"{pdf['path']}: pages shown {row[FILES]}"
 
     recipients = yaml.safe_load((full.project / "recipients.yaml").read_text(encoding="utf-8"))
     unverified = [record for record in recipients["recipients"] if record.get("verify")]
@@ -272,21 +274,24 @@ def test_proof_page_in_chromium_links_every_document_and_shows_the_warnings(
     formatter = Formatter(campaign.data.group.money_style)
     claims = claim_warnings(campaign, reconcile(campaign, project.composer.book), formatter)
     assert any("Our collective annual GVA is £130.5bn” differs from the data" in claim for claim in claims)
-    for claim in claims:
-        assert " ".join(claim.split()) in page.warnings, claim
+    for claim in claims:  # the data's notices, apart from the run's warnings
+        assert " ".join(claim.split()) in page.notices, claim
+        assert " ".join(claim.split()) not in page.warnings, claim
 
     # Every shipped document is dated 4 February 2019 and cites later releases: said once, in its own row.
     for row, links in rows:
-        said = row[-1].count("dated 2019-02-04, it cites releases published after that date")
-        assert said == 1, (links, row[-1])
-        assert "Subregional productivity" in row[-1], links
+        said = row[WARNINGS].count("dated 2019-02-04, it cites releases published after that date")
+        assert said == 1, (links, row[WARNINGS])
+        assert "Subregional productivity" in row[WARNINGS], links
 
     bournemouth = records["briefings/bournemouth.pdf"]
     missing = [figure["label"] for figure in bournemouth["figures"] if figure["value"] is None]
     assert "GVA, 2017, Bournemouth" in missing
     row = next(row for row, links in rows if "briefings/bournemouth.pdf" in links)
     for figure_label in missing:
-        assert f"{figure_label}: not available" in row[-1], f"{figure_label} not shown missing in {row[-1]}"
+        assert f"{figure_label}: not available" in row[WARNINGS], (
+            f"{figure_label} not missing: {row[WARNINGS]}"
+        )
 
 
 # ---- The small project: three letters and Wakefield's pack ------------------------------------------

@@ -179,6 +179,7 @@ def test_every_member_has_a_pdf_and_a_docx_and_nothing_else(shipped_packs: Build
             "index.html",  # the proof page, listing every document to check
             "manifest.json",
             *(f"briefings/{pack}.{file_format}" for pack in PACKS for file_format in FORMATS),
+            *(f"thumbnails/briefings/{pack}.pdf.png" for pack in PACKS),  # the proof page's
         ]
     )
     assert found == expected

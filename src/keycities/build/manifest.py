@@ -69,6 +69,24 @@ class ManifestRecord(_Record):
     member_name: str | None = None
 
 
+class ProofNotes(_Record):
+    """What the proof page shows besides the documents, kept in the manifest so that the mail stage can
+    write the page again: its title, the build's warnings and the data's notices."""
+
+    title: str
+    warnings: list[str]
+    notices: list[str]
+
+
+def read_proof_notes(out: Path) -> ProofNotes | None:
+    """The proof page's notes as the last build recorded them, or None (no manifest, or none recorded)."""
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        return ProofNotes.model_validate(data.get("proof") if isinstance(data, dict) else None)
+    except (OSError, ValueError):  # pydantic's ValidationError is a ValueError
+        return None
+
+
 def expected_path(kind: str, collection: str, target: str, file_format: str) -> str:
     """Where the build writes an output of this kind, relative to the output folder."""
     if kind == "combined":

@@ -20,11 +20,13 @@ from keycities.build.jobs import Job, Selection, hash_of, plan_briefings, plan_l
 from keycities.build.manifest import (
     FigureRecord,
     ManifestRecord,
+    ProofNotes,
     expected_path,
     read_manifest,
     write_manifest,
 )
-from keycities.build.proof import proof_page
+from keycities.build.proof import MailedLookup, write_proof_page
+from keycities.build.thumbnails import remove_stale_thumbnails
 from keycities.check import data_notices
 from keycities.compose.composition import Composition, prepare
 from keycities.compose.letter import Composed
@@ -64,9 +66,11 @@ def build_project(
     force: bool = False,
     progress: Progress | None = None,
     combined: bool = False,
+    mailed: MailedLookup | None = None,
 ) -> BuildReport:
     """Load the project in `folder` (`recipients` instead of its own recipients files), pass its warnings
-    to `warn`, and build the selected documents (see `build_selection`)."""
+    to `warn`, and build the selected documents (see `build_selection`; `mailed` gives the proof page
+    each letter's mail status)."""
     composition = prepare(load_inputs(folder, strict, recipients), selection.data_year)
     warn(composition.inputs.warnings)
     if "pdf" in formats:
@@ -79,7 +83,7 @@ def build_project(
                     "runs; install it with `make` (or apt-get install libharfbuzz-subset0)"
                 ]
             )
-    return build_selection(composition, selection, out, formats, workers, force, progress, combined)
+    return build_selection(composition, selection, out, formats, workers, force, progress, combined, mailed)
 
 
 def build_selection(
@@ -91,6 +95,7 @@ def build_selection(
     force: bool = False,
     progress: Progress | None = None,
     combined: bool = False,
+    mailed: MailedLookup | None = None,
 ) -> BuildReport:
     """Plan the selected letters and briefing packs and build them (see `build`)."""
     if selection.city and (selection.letter or selection.recipient):
@@ -108,7 +113,9 @@ def build_selection(
         if not selection.city:
             complete.add("briefings")
     workers = min(workers or len(os.sched_getaffinity(0)), max(len(jobs), 1))
-    return build(composition, jobs, out, formats, workers, force, progress, combined, frozenset(complete))
+    return build(
+        composition, jobs, out, formats, workers, force, progress, combined, frozenset(complete), mailed
+    )
 
 
 def build(
@@ -121,13 +128,15 @@ def build(
     progress: Progress | None = None,
     combined: bool = False,
     complete: frozenset[str] = frozenset(),
+    mailed: MailedLookup | None = None,
 ) -> BuildReport:
     """Build the jobs into `out`, skipping unchanged ones; then the combined files, the proof page and,
     last, the manifest.
 
     `complete` names the collections (letters, "briefings") whose every document is among the jobs: an
     earlier output of theirs that no job makes (a recipient since removed) is deleted, so it cannot be
-    mailed or printed by mistake."""
+    mailed or printed by mistake. `mailed`, when given, tells the proof page what the mail ledger says of
+    each letter."""
     started = time.perf_counter()
     _make_output_folder(composition, out)
     with Lock(out):
@@ -139,9 +148,14 @@ def build(
         if combined:
             _combine(run, jobs)
         _remove_stale(run, jobs, complete)
-        _write_proof_page(run)
+        notes = _write_proof_page(run, mailed)
         run.report.seconds = time.perf_counter() - started
-        write_manifest(out, run.records, {"version": __version__, "seconds": round(run.report.seconds, 2)})
+        summary = {
+            "version": __version__,
+            "seconds": round(run.report.seconds, 2),
+            "proof": notes.model_dump(),
+        }
+        write_manifest(out, run.records, summary)
     return run.report
 
 
@@ -280,16 +294,31 @@ def _remove_stale(run: _Run, jobs: list[Job], complete: frozenset[str]) -> None:
     run.records = others | run.records
 
 
-def _write_proof_page(run: _Run) -> None:
-    """out/index.html: every document to check, the failures and warnings of this run, the data's notices."""
+def _write_proof_page(run: _Run, mailed: MailedLookup | None) -> ProofNotes:
+    """out/index.html: every document to check with its thumbnail and mail status, the failures and
+    warnings of this run, the data's notices; the notes it shows besides the documents, for the manifest."""
     report = run.report
     failures = [
         f"Not rebuilt in this run, so the file listed is from an earlier build: {document}: {reason}"
         for document, reason in report.failed
     ]
-    notices = failures + sorted(set(report.warnings)) + data_notices(run.composition)
-    title = f"{run.composition.inputs.campaign.data.group.name}: documents to check"
-    write_atomic(run.out / "index.html", proof_page(run.records.values(), notices, title).encode())
+    notes = ProofNotes(
+        title=f"{run.composition.inputs.campaign.data.group.name}: documents to check",
+        warnings=failures + sorted(set(report.warnings)),
+        notices=data_notices(run.composition),
+    )
+    records = list(run.records.values())
+    status, shown = None, notes
+    if mailed is not None:
+        try:
+            status = mailed(run.out, records)
+        except KeyCitiesError as error:  # a damaged ledger: this page says the mail status is not known
+            problem = f"the proof page does not show what was mailed: {error}"
+            report.warnings.append(problem)
+            shown = notes.model_copy(update={"warnings": [*notes.warnings, problem]})
+    remove_stale_thumbnails(run.out, records)
+    write_proof_page(run.out, records, shown, status)
+    return notes
 
 
 def _remove(out: Path, path: str, report: BuildReport) -> None:

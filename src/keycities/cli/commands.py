@@ -214,13 +214,14 @@ def _run_build(
 ) -> None:
     """Build the selected documents with a progress display, then print the summary; failures exit 1."""
     from keycities.build.pipeline import FORMATS, build_project
+    from keycities.mail.proof import mailed_statuses  # the proof page shows what the ledger says
 
     chosen = tuple(f for f in FORMATS if f in formats) or FORMATS
     folder = out or project / "out"
     with Progress() as progress:
         report = build_project(
             project, selection, folder, chosen, warn, strict=strict, recipients=recipients, workers=jobs,
-            force=force, progress=progress.update, combined=combined,
+            force=force, progress=progress.update, combined=combined, mailed=mailed_statuses,
         )  # fmt: skip
     warn(sorted(set(report.warnings)))
     for document, reason in report.failed:

@@ -116,8 +116,12 @@ def _mail_letters(
 def mail_status(project: Path, out: Path | None) -> None:
     """Summarise the ledger: what was sent, and what needs attention."""
     from keycities.mail.ledger import status_lines
+    from keycities.mail.proof import refresh_proof_page
 
-    click.echo("\n".join(status_lines(out or project / "out")))
+    folder = out or project / "out"
+    click.echo("\n".join(status_lines(folder)))
+    if problem := refresh_proof_page(folder):  # brought up to date with the ledger
+        click.echo(f"warning: {problem}", err=True)
 
 
 @mail.command("export")
@@ -148,5 +152,10 @@ def mail_confirm(project: Path, out: Path | None, message_id: int, arrived: bool
         raise click.UsageError(
             f"give --arrived or --not-arrived: did message {message_id} reach its recipient?"
         )
-    row = ledger.confirm(out or project / "out", message_id, was_sent=arrived)
+    from keycities.mail.proof import refresh_proof_page
+
+    folder = out or project / "out"
+    row = ledger.confirm(folder, message_id, was_sent=arrived)
     click.echo(f"{row.label} <{row.email}>: now {row.outcome}")
+    if problem := refresh_proof_page(folder):
+        click.echo(f"warning: {problem}", err=True)

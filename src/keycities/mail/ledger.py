@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from keycities.build.files import write_atomic
+from keycities.build.proof import MAIL_LEDGER
 from keycities.errors import MailError
 from keycities.mail.row import COLUMNS, Failure, Row, row_problem
 from keycities.mail.smtp import SendFailure
 
-LEDGER = "mail-ledger.sqlite"
+LEDGER = MAIL_LEDGER  # mail-ledger.sqlite in the output folder
 
 
 RETRY_BASE = timedelta(minutes=5)  # a temporary failure is retried after RETRY_BASE * 2**attempts

@@ -114,6 +114,11 @@ def mail_letters(
         run.connection.close()
         if run.ledger:
             run.ledger.close()
+        if options.send and run.ledger:  # the proof page shows what the ledger now says
+            from keycities.mail.proof import refresh_proof_page
+
+            if problem := refresh_proof_page(out):
+                say(f"warning: {problem}", True)
     if run.unreachable >= UNREACHABLE_AFTER:
         say(
             f"{run.connection.where}: unreachable: {run.unreachable} connections in a row failed, the last "
