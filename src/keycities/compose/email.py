@@ -59,7 +59,7 @@ def compose_email(
         except (jinja2.TemplateError, FigureError, *TEMPLATE_SLIPS) as error:
             raise ComposeError(template_error(shown, error, context, line)) from None
 
-    subject = " ".join(fill(email.subject, "subject", "plain").split())
+    subject = fill(email.subject, "subject", "plain").strip(" ")
     if problem := text_problem(subject) or (None if subject else "it is empty"):
         where = located.where(("email", "subject"))
         raise ComposeError(f"{where}: the subject as filled in: {problem}")
