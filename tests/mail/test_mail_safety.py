@@ -305,7 +305,6 @@ def test_a_server_that_is_down_leaves_messages_to_retry_at_once(
     assert report.counts["failed (temporary)"] == 2
     rows = ledger_rows(good_out)
     assert {(row.state, row.failure, row.attempts) for row in rows.values()} == {("failed", "temporary", 0)}
-    assert all(datetime.fromisoformat(row.next_attempt) <= clock.wall for row in rows.values())
     write_settings(project, server.port)  # the server is back: no back-off to wait for
     report, _ = mail_with(project, good_out, clock)
     assert report.counts["sent"] == 2 and handler.count(GOOD["alpha"]) == handler.count(GOOD["bravo"]) == 1

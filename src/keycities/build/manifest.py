@@ -41,6 +41,15 @@ class FigureRecord(_Record):
     year: int | None = None  # of the data it comes from
 
 
+class EmailRecord(_Record):
+    """A letter's own email for its recipient, filled in when the letter was built (front matter `email:`)."""
+
+    subject: str
+    text: str  # the Markdown with values as they are: the text part
+    markdown: str  # values escaped for Markdown: the HTML part, made when mailed
+    signature: list[str]  # the close, the signatory's name, their roles
+
+
 class ManifestRecord(_Record):
     """One output as the manifest records it: checked when read, since the file may have been edited."""
 
@@ -64,6 +73,7 @@ class ManifestRecord(_Record):
     holder: str | None = None
     salutation: str | None = None
     language: str | None = None
+    email_message: EmailRecord | None = None  # the letter's own email, if its front matter gives one
     # a briefing pack's member
     member: str | None = None
     member_name: str | None = None

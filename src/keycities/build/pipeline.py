@@ -18,6 +18,7 @@ from keycities import __version__
 from keycities.build.files import Lock, check_output_folder, file_sha256, sha256, write_atomic
 from keycities.build.jobs import Job, Selection, hash_of, plan_briefings, plan_letters
 from keycities.build.manifest import (
+    EmailRecord,
     FigureRecord,
     ManifestRecord,
     ProofNotes,
@@ -29,6 +30,7 @@ from keycities.build.proof import MailedLookup, write_proof_page
 from keycities.build.thumbnails import remove_stale_thumbnails
 from keycities.check import data_notices
 from keycities.compose.composition import Composition, prepare
+from keycities.compose.email import Email
 from keycities.compose.letter import Composed
 from keycities.data.inputs import load_inputs
 from keycities.errors import BuildError, KeyCitiesError
@@ -393,7 +395,14 @@ def _record(
         built=built_at,
         figures=[_figure_record(figure, formatter) for figure in composed.figures],
         warnings=[*job.warnings, *missing, *composed.notices],
+        email_message=_email_record(composed.email) if composed.email else None,
         **dict(job.details),
+    )
+
+
+def _email_record(email: Email) -> EmailRecord:
+    return EmailRecord(
+        subject=email.subject, text=email.text, markdown=email.markdown, signature=list(email.signature)
     )
 
 

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from keycities.cli.common import project_option, strict_option
-
-if TYPE_CHECKING:
-    pass
 from keycities.cli.commands import cli, letter_option, out_option
+from keycities.cli.common import project_option, strict_option
 
 limit_option = click.option("--limit", type=click.IntRange(min=1), help="At most this many messages.")
 attach_option = click.option(
@@ -62,6 +58,12 @@ def mail_draft(
 @attach_option
 @limit_option
 @rate_option
+@click.option(
+    "--test-to",
+    metavar="ADDRESS",
+    help="Send the messages to ADDRESS only, with [TEST] before the subject, recording nothing in the "
+    "ledger; the first one unless --limit says more.",
+)
 def mail_send(
     project: Path,
     strict: bool,
@@ -70,9 +72,10 @@ def mail_send(
     attach: tuple[str, ...],
     limit: int | None,
     rate: str | None,
+    test_to: str | None,
 ) -> None:
     """Send each message through the SMTP server in mail.yaml, once."""
-    _mail_letters(project, strict, out, letter, attach, limit, send=True, rate=rate)
+    _mail_letters(project, strict, out, letter, attach, limit, send=True, rate=rate, test_to=test_to)
 
 
 def _mail_letters(
@@ -84,6 +87,7 @@ def _mail_letters(
     limit: int | None,
     send: bool,
     rate: str | None = None,
+    test_to: str | None = None,
 ) -> None:
     """Draft or send the messages, then print the summary; messages not sent exit 1."""
     from keycities.errors import MailError
@@ -94,17 +98,24 @@ def _mail_letters(
     report = mail_letters(
         project,
         folder,
-        MailOptions(send, limit, letter, "docx" in attach, rate, strict),
+        MailOptions(send, limit, letter, "docx" in attach, rate, strict, test_to),
         lambda line, problem: click.echo(line, err=problem),
         prompt=lambda text: str(click.prompt(text, hide_input=True)),
     )
     click.echo(report.summary())
-    if not send:
+    if test_to is not None:
+        click.echo(
+            f"Test: {report.counts['sent']} message(s) sent to {test_to} only, with [TEST] before the "
+            "subject; nothing was sent to the recipients and nothing recorded in the ledger."
+        )
+        if report.counts["held back by --limit"]:
+            click.echo("Give --limit N to test more of them.")
+    elif not send:
         click.echo(
             f"Draft: nothing was sent. Check the messages in {folder / OUTBOX}, then send them with "
             "`generate.py mail send` and the same options."
         )
-    if report.counts["held back by --limit"]:
+    if report.counts["held back by --limit"] and test_to is None:
         click.echo("Run the same command again to send the next ones.")
     if report.unsent:
         raise MailError(report.hint())

@@ -28,6 +28,7 @@ from keycities.compose.blocks import (
     Signature,
 )
 from keycities.compose.citations import SourceNotes
+from keycities.compose.email import Email, compose_email
 from keycities.compose.limits import (
     text_of,
     within_limits,
@@ -55,6 +56,7 @@ class Composed:
     document: Document
     figures: tuple[Figure, ...]
     notices: tuple[str, ...] = ()  # about the document as a whole: it cites releases published after it
+    email: Email | None = None  # a letter's own email (its front matter's `email:`), filled in
 
 
 def later_releases(campaign: Campaign, figures: tuple[Figure, ...], dated: date) -> str | None:
@@ -140,6 +142,9 @@ class Composer:
         signer = " ".join(part for part in (chair.title, chair.name, chair.honours) if part)
         roles = tuple(role for role in (chair.council_role, chair.role) if role)
         blocks.append(Signature(self.image(group.signature, f"Signature of {chair.name}", 45), signer, roles))
+        notes = SourceNotes(self.campaign, formatter)  # an email's own: it shows no notes
+        signature = (f"{addressee.close},", signer, *roles)
+        email = compose_email(self.environment, letter, context, formatter, notes, signature)
         if front.postscript:
             line = letter.located.line(("postscript",))
             text = self.render_text(front.postscript, context, placing, str(letter.body.file), line)
@@ -160,7 +165,7 @@ class Composer:
         )
         figures = tuple(placing.notes.figures)
         later = later_releases(self.campaign, figures, front.date)
-        return Composed(document, figures, (f"{letter.body.file}: {later}",) if later else ())
+        return Composed(document, figures, (f"{letter.body.file}: {later}",) if later else (), email)
 
     def _member_of(self, addressee: Addressee, choice: DataChoice) -> dict[str, Any]:
         """`member` (the recipient's member city) and `local` (its figures, as `figures.member.<slug>`), or,

@@ -49,6 +49,12 @@ def escape(text: str) -> str:
     return ASCII_PUNCTUATION.sub(r"\\\1", clean(text).replace("\r", " ").replace("\n", " "))
 
 
+def to_html(markdown: str) -> str:
+    """Markdown as HTML (an email's HTML part): raw HTML is text, and unsafe links (javascript:...) are not
+    made links."""
+    return str(_parser.render(markdown))
+
+
 def note_marker(number: int) -> str:
     """The in-text reference to source note `number`."""
     return f"{NOTE_OPEN}{number}{NOTE_CLOSE}"

@@ -24,7 +24,7 @@ from markupsafe import soft_str
 
 from keycities.compose.blocks import Chart
 from keycities.compose.citations import SourceNotes
-from keycities.compose.markdown import chart_marker, escape, note_marker
+from keycities.compose.markdown import chart_marker, clean, escape, note_marker
 from keycities.errors import FigureError
 from keycities.figures.model import Figure, FigureBook
 from keycities.formatting import Formatter
@@ -116,6 +116,9 @@ class Placing:
     formatter: Formatter
     notes: SourceNotes
     charts: list[tuple[ChartRef, tuple[str, ...]]] = field(default_factory=list)
+    # "document": escaped Markdown with note markers; "markdown": escaped, no markers (an email's HTML
+    # part); "plain": values as they are, no markers (an email's text part and subject)
+    mode: Literal["document", "markdown", "plain"] = "document"
 
     @contextmanager
     def active(self) -> Iterator[Placing]:
@@ -162,8 +165,11 @@ def place_value(value: Any) -> str:
     text; anything that is not data fails the document at that line."""
     placing = _PLACING.get()
     formatter, notes = placing.formatter, placing.notes
+    literal = escape if placing.mode != "plain" else clean
     if isinstance(value, FigureRef):
         figure = value.figure
+        if figure.value is None and value.allow_missing and placing.mode != "document":
+            return "" if value.only_note else literal(NOT_AVAILABLE[formatter.language])
         if figure.value is None and value.allow_missing:
             return escape(NOT_AVAILABLE[formatter.language]) + note_marker(notes.number(figure))
         try:
@@ -185,10 +191,14 @@ def place_value(value: Any) -> str:
             text = formatter.count(number, "million", 1 if value.decimals is None else value.decimals)
         else:
             text = formatter.figure(figure, value.decimals)
+        if placing.mode != "document":  # an email has no source notes: the letter it comes with has
+            return "" if value.only_note else literal(text)
         asked = value.decimals is not None or value.scale is not None  # the template rounds it its own way
         marker = note_marker(notes.number(figure, text if asked else None)) if value.with_note else ""
         return marker if value.only_note else escape(text) + marker
     if isinstance(value, ChartRef):
+        if placing.mode != "document":
+            raise FigureError(f"the {value.key} chart cannot be placed in an email; it is in the letter")
         if value.missing or value.draw is None:
             raise FigureError(
                 f"the {value.key} chart cannot be drawn: {value.why}; handle the gap with "
@@ -200,10 +210,10 @@ def place_value(value: Any) -> str:
         placing.charts.append((value, tuple(cited)))
         return f"\n\n{chart_marker(len(placing.charts) - 1)}\n\n"
     if isinstance(value, date):
-        return escape(formatter.date(value))
+        return literal(formatter.date(value))
     # An undefined name is passed on, to fail with its own message (StrictUndefined) when made text.
     if isinstance(value, str | int | float | jinja2.Undefined) or value is None:
-        return escape(str(value))
+        return literal(str(value))
     raise jinja2.TemplateRuntimeError(_not_placeable(value))
 
 

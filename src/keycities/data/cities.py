@@ -75,6 +75,7 @@ class Contact(Model):
 
 class Group(Model):
     name: HeaderText
+    short_name: HeaderText | None = None  # "Key Cities": names the files mailed (else the name)
     description: str
     chair: Person
     contact: Contact

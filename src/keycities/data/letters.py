@@ -1,7 +1,8 @@
 """Letter sources: `letters/<name>.md`, YAML front matter then a Markdown body with Jinja placeholders.
 
 Front matter says who a letter goes to (`to:` a list of recipient ids, `role:<role>`, `tag:<tag>` or
-`all`), its subject, date, signatory, layout, and optional variants for groups of recipients.
+`all`), its subject, date, signatory, layout, optional variants for groups of recipients, and optionally
+the email it is mailed with (`email: {subject, body}`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ class Variant(Model):
     body: str | None = None  # another Markdown file in letters/, used instead of this letter's body
 
 
+class Email(Model):
+    """The email a letter goes with: its subject and a short Markdown body, both with placeholders, filled
+    in for each recipient when the letter is built; without it, templates/mail.txt and mail.html."""
+
+    subject: HeaderText
+    body: str = Field(min_length=1, max_length=10_000)
+
+
 class FrontMatter(Model):
     subject: HeaderText
     date: date
@@ -49,6 +58,7 @@ class FrontMatter(Model):
     postscript: str | None = None  # a line under the signature, Jinja placeholders allowed
     template: Layout = Field(default_factory=Layout)
     variants: list[Variant] = Field(default_factory=list)
+    email: Email | None = None
 
 
 @dataclass(frozen=True)

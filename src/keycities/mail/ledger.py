@@ -16,7 +16,7 @@ import csv
 import io
 import sqlite3
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +29,7 @@ from keycities.mail.smtp import SendFailure
 LEDGER = MAIL_LEDGER  # mail-ledger.sqlite in the output folder
 
 
-RETRY_BASE = timedelta(minutes=5)  # a temporary failure is retried after RETRY_BASE * 2**attempts
-
-
-MAX_ATTEMPTS = 8  # then a temporary failure counts as permanent
+MAX_ATTEMPTS = 8  # runs that met a temporary failure: then it counts as permanent
 
 
 # The ledger is the only record of what was sent: a new one would send everything again.
@@ -56,7 +53,7 @@ CREATE TABLE IF NOT EXISTS messages (
     reason TEXT NOT NULL DEFAULT '',  -- why it failed
     reply TEXT NOT NULL DEFAULT '',   -- the server's reply when it was accepted
     attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt TEXT,                -- when a temporary failure may be retried
+    next_attempt TEXT,                -- unused: earlier versions wrote a back-off; runs retry at once
     sent_at TEXT,
     updated TEXT NOT NULL,
     UNIQUE (recipient, sha256)
@@ -186,14 +183,12 @@ class Ledger:
             (reply, _time(now), _time(now), row_id),
         )
 
-    def failed(
-        self, row_id: int, failure: Failure, reason: str, now: datetime, retry_at: datetime | None = None
-    ) -> None:
-        """Record a failure from the server (a message already sent is never marked failed)."""
+    def failed(self, row_id: int, failure: Failure, reason: str, now: datetime) -> None:
+        """Record a failure (a message already sent is never marked failed)."""
         self._run(
-            "UPDATE messages SET state = 'failed', failure = ?, reason = ?, next_attempt = ?, updated = ? "
+            "UPDATE messages SET state = 'failed', failure = ?, reason = ?, next_attempt = NULL, updated = ? "
             "WHERE id = ? AND state != 'sent'",
-            (failure, reason, _time(retry_at) if retry_at else None, _time(now), row_id),
+            (failure, reason, _time(now), row_id),
         )
 
     def record_failure(self, row: Row, failure: SendFailure, now: datetime, *, claimed: bool) -> Row:
@@ -201,27 +196,23 @@ class Ledger:
 
         `claimed`: the failure came while the message was handed over; otherwise before (connecting, MAIL
         FROM, RCPT TO) and the row is left alone if another run changed it since. A temporary failure is
-        retried later with back-off, or at once when the server was not reached (not counted as an
-        attempt); an unknown outcome stays `sending` for a person to confirm."""
+        tried again by the next run, at once (not counted as an attempt when the server was not reached),
+        and counts as permanent after MAX_ATTEMPTS; an unknown outcome stays `sending` for a person to
+        confirm."""
         if failure.kind == "unknown":
             return self.get(row.id)
         attempts = row.attempts + (0 if failure.unreachable else 1)  # counting this one
         kind: Failure = failure.kind
-        reason, retry_at = failure.reason, None
-        if failure.unreachable:
-            retry_at = now  # the server never saw the message: it may go at once
-        elif kind == "temporary" and attempts < MAX_ATTEMPTS:
-            retry_at = now + RETRY_BASE * 2**attempts
-        elif kind == "temporary":
+        reason = failure.reason
+        if kind == "temporary" and not failure.unreachable and attempts >= MAX_ATTEMPTS:
             kind, reason = "permanent", f"gave up after {attempts} attempts: {reason}"
         ours = "state = 'sending'" if claimed else "state IN ('queued', 'failed') AND attempts = ?"
         self._run(
-            "UPDATE messages SET state = 'failed', failure = ?, reason = ?, next_attempt = ?, attempts = ?, "
-            f"updated = ? WHERE id = ? AND {ours}",
+            "UPDATE messages SET state = 'failed', failure = ?, reason = ?, next_attempt = NULL, "
+            f"attempts = ?, updated = ? WHERE id = ? AND {ours}",
             (
                 kind,
                 reason,
-                _time(retry_at) if retry_at else None,
                 attempts,
                 _time(now),
                 row.id,

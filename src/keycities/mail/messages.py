@@ -1,5 +1,5 @@
 """The messages to mail: one per letter and recipient, from the manifest's checked records, each made with
-its bodies from templates/mail.txt and mail.html (in the documents' sandbox) and read back once made.
+its bodies (bodies.py: templates/mail.txt and mail.html, or the letter's own email) and read back once made.
 
 The manifest may have been edited since the build, so every header value and every attached file is checked
 again here, and each message is read back once written: one whose headers read back other than intended (a
@@ -16,17 +16,12 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any
-
-import jinja2
-from markupsafe import escape
 
 from keycities.build.files import sha256
 from keycities.build.manifest import MANIFEST, ManifestRecord, read_manifest
-from keycities.compose.limits import text_of, within_limits
-from keycities.compose.sandbox import TEMPLATE_SLIPS, FolderLoader, Sandbox, template_error
 from keycities.data.cities import load_campaign
 from keycities.errors import MailError
+from keycities.mail.bodies import Bodies, attachment_name
 from keycities.mail.settings import Settings, address_problem
 from keycities.text_rules import text_problem
 
@@ -41,6 +36,7 @@ HEADER_SOURCES = {
     "email": "the recipient's email",
     "holder": "the recipient's name",
     "subject": "the letter's subject",
+    "email subject": "the subject in the letter's `email:`",
 }
 
 
@@ -49,7 +45,7 @@ READ_BACK_FIXES = {
     "reply-to": "correct reply_to in mail.yaml",
     "to": "correct the recipient's name or email (a long name with commas is folded into several addresses), "
     "then build the letters again",
-    "subject": "correct the letter's subject, then build the letters again",
+    "subject": "correct the letter's subject (or its email's), then build the letters again",
     "message-id": "check the ledger",
     "": "check the recipient's name, the letter's subject, and from and reply_to in mail.yaml",
 }
@@ -65,13 +61,16 @@ class MailOptions:
     attach_docx: bool = False
     rate: str | None = None
     strict: bool = False
+    test_to: str | None = None  # send to this address instead, with [TEST] in the subject; record nothing
 
 
 @dataclass(frozen=True)
 class Attachment:
-    """A built file as attached: its name in the message, its media subtype and its bytes."""
+    """A built file as attached: its name in the message (and an ASCII one for old clients), its media
+    subtype and its bytes."""
 
     name: str
+    ascii_name: str
     subtype: str
     data: bytes
 
@@ -102,6 +101,12 @@ class Outgoing:
 
     @property
     def subject(self) -> str:
+        """The message's subject: the letter's own email's, or the letter's."""
+        own = self.record.email_message
+        return own.subject if own else self.letter_subject
+
+    @property
+    def letter_subject(self) -> str:
         """The letter's subject."""
         return self.record.subject or ""
 
@@ -123,7 +128,8 @@ class Outgoing:
     @property
     def header_texts(self) -> dict[str, str]:
         """The text of each header value taken from the manifest, by its key in HEADER_SOURCES."""
-        return {"email": self.email, "holder": self.holder, "subject": self.subject}
+        subject = "email subject" if self.record.email_message else "subject"
+        return {"email": self.email, "holder": self.holder, subject: self.subject}
 
     def outbox_file(self, out: Path) -> Path:
         """Where a draft of this message is written."""
@@ -169,14 +175,16 @@ def letter_records(out: Path) -> tuple[list[ManifestRecord], list[str]]:
     return letters, warnings
 
 
-def check_outgoing(out: Path, outgoing: Outgoing) -> tuple[str | None, list[Attachment]]:
-    """Why this message must not go (bad data, a file changed since it was built), and its attachments."""
+def check_outgoing(out: Path, outgoing: Outgoing, group: str) -> tuple[str | None, list[Attachment]]:
+    """Why this message must not go (bad data, a file changed since it was built), and its attachments,
+    named for the recipient after the group (its short name) and the letter."""
     if outgoing.missing:
         return f"no {' or '.join(outgoing.missing)} file was built for it; build it, or drop --attach", []
     # checked when built, but the manifest may have been edited since
     for key, text in outgoing.header_texts.items():
         if problem := text_problem(text):
-            return f"{key} ({HEADER_SOURCES[key]}): {problem}, then build the letters again", []
+            name = key.split()[-1]  # `email subject` is the subject too
+            return f"{name} ({HEADER_SOURCES[key]}): {problem}, then build the letters again", []
     problem = address_problem(outgoing.email)
     if problem:
         return f"{problem}; correct the recipient's email and build the letters again", []
@@ -196,24 +204,27 @@ def check_outgoing(out: Path, outgoing: Outgoing) -> tuple[str | None, list[Atta
                 f"{path} changed since it was built (its SHA-256 differs from the manifest); build it "
                 "again with `generate.py letters` and check it before sending"
             ), []
-        attachments.append(Attachment(f"{outgoing.letter}.{record.format}", MEDIA_TYPES[record.format], data))
+        names = attachment_name(group, outgoing.letter_subject, outgoing.holder, record.format)
+        attachments.append(Attachment(*names, MEDIA_TYPES[record.format], data))
     return None, attachments
 
 
 class Messages:
     """Makes each message from its manifest record, the group's details and mail.yaml, and reads it back."""
 
-    def __init__(self, project: Path, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, project: Path, settings: Settings, test_to: str | None = None) -> None:
+        self.settings, self.test_to = settings, test_to
         self.bodies = Bodies(project)
         group = load_campaign(project).data.group
         self.group_name, contact = group.name, group.contact
+        self.short_name = group.short_name or group.name
         self.contact = [*contact.address, *(x for x in (contact.email, contact.telephone, contact.web) if x)]
 
     def make(
         self, outgoing: Outgoing, attachments: list[Attachment], message_id: str, date: datetime
     ) -> bytes:
         """The message as it goes over SMTP: headers, text and HTML bodies, attachments."""
+        own = outgoing.record.email_message
         text, html = self.bodies.render(
             {
                 "salutation": outgoing.salutation,
@@ -225,32 +236,45 @@ class Messages:
                 "opt_out": self.settings.opt_out,
                 "attachments": [attachment.name for attachment in attachments],
                 "language": outgoing.language,
-            }
+            },
+            (own.text, own.markdown, own.signature) if own else None,
         )
         message = EmailMessage()
         message["From"] = self.settings.sender
-        message["To"] = Address(display_name=outgoing.holder, addr_spec=outgoing.email)
+        message["To"] = self.to(outgoing)
         if self.settings.reply_to:
             message["Reply-To"] = self.settings.reply_to
-        message["Subject"] = outgoing.subject
+        message["Subject"] = self.subject(outgoing)
         message["Date"] = format_datetime(date)
         message["Message-ID"] = message_id
         message.set_content(text, cte="quoted-printable")  # 7-bit: any server takes it
         message.add_alternative(html, subtype="html", cte="quoted-printable")
         for attachment in attachments:
+            # a name beyond ASCII goes as RFC 2231 `filename*`; `name=` keeps an ASCII one for old clients
             message.add_attachment(
                 attachment.data, maintype="application", subtype=attachment.subtype, filename=attachment.name
             )
+            *_, part = message.iter_attachments()
+            part.set_param("name", attachment.ascii_name)
         return message.as_bytes(policy=policy.SMTP)
+
+    def to(self, outgoing: Outgoing) -> Address:
+        """Who the message goes to: the recipient, or only the address of a test run."""
+        if self.test_to:
+            return Address(addr_spec=self.test_to)
+        return Address(display_name=outgoing.holder, addr_spec=outgoing.email)
+
+    def subject(self, outgoing: Outgoing) -> str:
+        """The Subject header: `[TEST] ` before it in a test run."""
+        return f"[TEST] {outgoing.subject}" if self.test_to else outgoing.subject
 
     def read_back(self, data: bytes, outgoing: Outgoing, message_id: str) -> str | None:
         """How the message as written reads back other than intended, or None: the last guard against
         text that a mail program would read as other headers or addresses, whatever the checks missed."""
-        holder = Address(display_name=outgoing.holder, addr_spec=outgoing.email)
-        addresses = {"from": self.settings.sender, "to": holder}
+        addresses = {"from": self.settings.sender, "to": self.to(outgoing)}
         if self.settings.reply_to:
             addresses["reply-to"] = self.settings.reply_to
-        texts = {"subject": outgoing.subject, "message-id": message_id}
+        texts = {"subject": self.subject(outgoing), "message-id": message_id}
         expected = Counter([*addresses, *texts, "date", "mime-version", "content-type"])
         try:
             message = message_from_bytes(data, policy=policy.default)
@@ -272,43 +296,6 @@ class Messages:
         except Exception as error:  # the email parser raises assorted errors on a malformed header
             return f"it does not read back as a message ({error!r}); {READ_BACK_FIXES['']}"
         return None
-
-
-class Bodies:
-    """The plain-text and HTML bodies, from templates/mail.txt and mail.html: strict Jinja in the documents'
-    sandbox (read-only data, limits on a run, no file from outside templates/)."""
-
-    def __init__(self, project: Path) -> None:
-        environment = Sandbox(
-            loader=FolderLoader([project / "templates"]),
-            undefined=jinja2.StrictUndefined,
-            autoescape=jinja2.select_autoescape(),  # on for .html: data cannot inject markup
-            keep_trailing_newline=True,
-        )
-        try:
-            self.templates = [environment.get_template(name) for name in ("mail.txt", "mail.html")]
-        except jinja2.TemplateNotFound as error:
-            raise MailError(f"templates/{error.name}: not found; restore it from the repository") from None
-        except jinja2.TemplateSyntaxError as error:
-            raise MailError(template_error(f"templates/{error.name}", error, {})) from None
-
-    def render(self, context: dict[str, Any]) -> tuple[str, str]:
-        """(text, html) for one message; a MailError names the template, the line and the fix."""
-        bodies = []
-        for template in self.templates:
-            try:
-                with within_limits():
-                    bodies.append(text_of(template, context))
-            except (jinja2.TemplateError, *TEMPLATE_SLIPS) as error:
-                raise MailError(template_error(f"templates/{template.name}", error, context)) from None
-        plain = (context["opt_out"], context["group_name"])
-        for template, body, needles in zip(self.templates, bodies, (plain, map(escape, plain)), strict=True):
-            if not all(str(needle) in body for needle in needles):
-                raise MailError(
-                    f"templates/{template.name}: every message must name the sender and give the opt-out "
-                    "contact (UK GDPR, PECR); keep the footer placing {{ group_name }} and {{ opt_out }}"
-                )
-        return bodies[0], bodies[1]
 
 
 def _words(text: str) -> str:

@@ -60,20 +60,16 @@ class Row:
                 f"have arrived. Check, then run `generate.py mail confirm {self.id} --arrived` or "
                 f"`--not-arrived`"
             )
-        retry = f"; next attempt after {self.next_attempt}" if self.next_attempt else ""
+        retry = "; the next `mail send` tries it again" if self.failure == "temporary" else ""
         return f"{self.label} <{self.email}>: {self.outcome}: {self.reason}{retry}"
 
-    def hold(self, email: str, now: datetime) -> str | None:
+    def hold(self, email: str) -> str | None:
         """The outcome that keeps this message from going now, or None to go ahead."""
         if self.state in ("sent", "sending"):
             return "sent earlier" if self.state == "sent" else self.outcome
-        if (
-            self.failure == "temporary"
-            and self.next_attempt
-            and datetime.fromisoformat(self.next_attempt) > now
-        ):
-            return self.outcome
-        # a permanent failure is retried only for a corrected address
+        # A temporary failure goes again with every new run, at once: a person who runs `mail send` again
+        # after an outage should not wait out a back-off (`next_attempt`, written by earlier versions, is
+        # ignored). A permanent failure is retried only for a corrected address.
         return self.outcome if self.failure == "permanent" and self.email == email else None
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 from keycities.build.files import write_atomic
 from keycities.errors import MailError
 from keycities.mail.ledger import LEDGER, Ledger
-from keycities.mail.messages import MailOptions, Messages, Outgoing, check_outgoing, plan
+from keycities.mail.messages import Attachment, MailOptions, Messages, Outgoing, check_outgoing, plan
 from keycities.mail.row import Row
-from keycities.mail.settings import Settings, load_settings, rate_interval
+from keycities.mail.settings import Settings, address_problem, load_settings, rate_interval
 from keycities.mail.smtp import Connection, SendFailure
 
 Say = Callable[[str, bool], None]  # (line, is it a problem): problems go to stderr
@@ -52,6 +52,7 @@ class MailReport:
 
     sent: bool
     counts: Counter[str] = field(default_factory=Counter)
+    test_to: str | None = None  # a test run: every message went to this address, none was recorded
 
     @property
     def unsent(self) -> int:
@@ -72,11 +73,13 @@ class MailReport:
 
     def hint(self) -> str:
         """What to do when some messages did not go."""
+        if self.test_to:
+            return f"{self.unsent} test message(s) not sent to {self.test_to}; see above"
         if not self.sent:
             return f"{self.unsent} message(s) would not be sent; see above"
         return (
             f"{self.unsent} message(s) not sent; see above. Run the same command again to resume: what was "
-            "sent is never sent again, and temporary failures are retried when due"
+            "sent is never sent again, and temporary failures are retried at once"
         )
 
 
@@ -92,6 +95,11 @@ def mail_letters(
 ) -> MailReport:
     """Write each letter's message to the outbox, or send it (options.send), recording every message."""
     settings, warnings = load_settings(project, environ, options.strict)
+    if options.test_to is not None:
+        if problem := address_problem(options.test_to):
+            raise MailError(f"--test-to: {problem}; give one address like you@keycities.uk")
+        # a test sends one message unless told otherwise, and always sends (never writes drafts)
+        options = replace(options, send=True, limit=1 if options.limit is None else options.limit)
     if options.rate:
         try:
             settings = replace(settings, interval=rate_interval(options.rate))
@@ -139,11 +147,13 @@ class _Run:
         self, project: Path, out: Path, settings: Settings, options: MailOptions, say: Say, clock: Clock
     ) -> None:
         self.out, self.settings, self.options, self.say, self.clock = out, settings, options, say, clock
-        self.messages = Messages(project, settings)
-        # a dry run reads the ledger to leave out what was sent, but never creates or changes it
+        self.messages = Messages(project, settings, options.test_to)
+        # a dry run reads the ledger to leave out what was sent, but never creates or changes it; a test
+        # run never opens it: it sends to one address of its own, and the ledger records the recipients'
         exists = (out / LEDGER).is_file()
-        self.ledger = Ledger(out / LEDGER, options.send) if options.send or exists else None
-        self.report = MailReport(sent=options.send)
+        wanted = (options.send or exists) and options.test_to is None
+        self.ledger = Ledger(out / LEDGER, options.send) if wanted else None
+        self.report = MailReport(sent=options.send, test_to=options.test_to)
         self.attempted = 0
         self.last_start: float | None = None
         self.unreachable = 0  # connection failures in a row
@@ -152,12 +162,12 @@ class _Run:
     def mail(self, outgoing: Outgoing) -> str:
         """Send or write one message unless the ledger or its data says not to; the outcome."""
         row = self.ledger.find(outgoing.recipient, outgoing.sha256) if self.ledger else None
-        held = row.hold(outgoing.email, self.clock.now()) if row else None
+        held = row.hold(outgoing.email) if row else None
         if row and held:
             if held != "sent earlier":
                 self.say(row.advice, True)
             return held
-        problem, attachments = check_outgoing(self.out, outgoing)
+        problem, attachments = check_outgoing(self.out, outgoing, self.messages.short_name)
         if problem:
             return self._refuse(outgoing, row, problem)
         if self.options.limit is not None and self.attempted >= self.options.limit:
@@ -169,6 +179,8 @@ class _Run:
             return self._refuse(outgoing, row, problem)
         if self.options.send and self.unreachable >= UNREACHABLE_AFTER:
             return NOT_TRIED
+        if self.options.test_to:
+            return self._send_test(outgoing, data, attachments)
         if self.options.send:
             return self._send(row or self._add(outgoing, message_id), outgoing, data)
         write_atomic(outgoing.outbox_file(self.out), data)
@@ -179,6 +191,36 @@ class _Run:
             False,
         )
         return "written"
+
+    def _send_test(self, outgoing: Outgoing, data: bytes, attachments: list[Attachment]) -> str:
+        """Send a message to the test address only (its To header and envelope), recording nothing."""
+        address = self.options.test_to
+        assert address is not None and self.ledger is None
+        self._pace()
+        try:
+            self.connection.envelope(self.settings.sender.addr_spec, address)
+            self.unreachable = 0
+            reply = self.connection.hand_over(data)
+        except SendFailure as failure:
+            self.unreachable = self.unreachable + 1 if failure.unreachable else 0
+            self.last_failure = failure.reason
+            self.say(f"{outgoing.letter}/{outgoing.recipient}: test not sent: {failure.reason}", True)
+            return f"failed ({'temporary' if failure.kind == 'unknown' else failure.kind})"
+        names = ", ".join(attachment.name for attachment in attachments)
+        self.say(
+            f"sent a test of {outgoing.letter}/{outgoing.recipient} to <{address}>: "
+            f"{self.messages.subject(outgoing)} [{names}]: {reply}",
+            False,
+        )
+        return "sent"
+
+    def _pace(self) -> None:
+        """Wait until the rate allows the next message."""
+        if self.last_start is not None:
+            wait = self.last_start + self.settings.interval - self.clock.monotonic()
+            if wait > 0:
+                self.clock.sleep(wait)
+        self.last_start = self.clock.monotonic()
 
     def _refuse(self, outgoing: Outgoing, row: Row | None, problem: str) -> str:
         self.say(f"{outgoing.letter}/{outgoing.recipient}: refused: {problem}", True)
@@ -195,11 +237,7 @@ class _Run:
 
     def _send(self, row: Row, outgoing: Outgoing, data: bytes) -> str:
         assert self.ledger is not None
-        if self.last_start is not None:
-            wait = self.last_start + self.settings.interval - self.clock.monotonic()
-            if wait > 0:
-                self.clock.sleep(wait)
-        self.last_start = self.clock.monotonic()
+        self._pace()
         email = outgoing.email
         try:
             self.connection.envelope(self.settings.sender.addr_spec, email)
