@@ -16,11 +16,26 @@ from pathlib import Path
 from typing import Any
 
 from keycities.compose.blocks import Document
+from keycities.compose.charts import CHART_FONT_FAMILY
 from keycities.errors import RenderError
-from keycities.render.html import RefusedURL, allowed_file, load_stylesheet, render_html
+from keycities.render.html import PACKAGE_ASSETS, RefusedURL, allowed_file, load_stylesheet, render_html
 
 PDF_VARIANT = "pdf/ua-1"
 _LONG_DATA_URL = re.compile(r"(data:[^,\s]{0,40},?[^\s'\"]{0,20})[^\s'\"]+")
+# The bundled DejaVu Sans under the family the charts' SVG text names: a name no system font has, so the
+# charts' text is always drawn with the font matplotlib measured it with, whatever the machine has or the
+# layout's stylesheet says.
+_CHART_FACES = (
+    ("normal", "normal", "DejaVuSans.ttf"),
+    ("bold", "normal", "DejaVuSans-Bold.ttf"),
+    ("normal", "italic", "DejaVuSans-Oblique.ttf"),
+    ("bold", "italic", "DejaVuSans-BoldOblique.ttf"),
+)
+CHART_FONT_FACES = "\n".join(
+    f'@font-face {{ font-family: "{CHART_FONT_FAMILY}"; font-weight: {weight}; font-style: {style}; '
+    f'src: url("{(PACKAGE_ASSETS / "fonts" / file).as_uri()}") format("truetype"); }}'
+    for weight, style, file in _CHART_FACES
+)
 
 
 def harfbuzz_subset_missing() -> bool:
@@ -41,6 +56,10 @@ class PdfRenderer:
         self._fetcher = _restricted_fetcher_class()(tuple(asset_dirs))
         self._fonts = FontConfiguration()
         css_text = load_stylesheet(stylesheet)
+        with self._failures("the charts' fonts: "):
+            self._chart_fonts = CSS(
+                string=CHART_FONT_FACES, url_fetcher=self._fetcher, font_config=self._fonts
+            )
         with self._failures(f"{stylesheet}: "):
             self._css = CSS(string=css_text, url_fetcher=self._fetcher, font_config=self._fonts)
 
@@ -72,7 +91,7 @@ class PdfRenderer:
 
         html = render_html(document, stylesheet="", anchor_prefix=anchor_prefix)
         return HTML(string=html, url_fetcher=self._fetcher).render(
-            stylesheets=[self._css], font_config=self._fonts, pdf_variant=PDF_VARIANT
+            stylesheets=[self._chart_fonts, self._css], font_config=self._fonts, pdf_variant=PDF_VARIANT
         )
 
     def _write(self, layout: Any) -> bytes:
