@@ -66,6 +66,7 @@ def ranked_bars(
         (benchmark.value, -0.9),
         xytext=(FONT_SIZE * SPACE_EM, 0),
         textcoords="offset points",
+        annotation_clip=False,  # drawn wherever the point is, as text is
         color=BENCHMARK,
         fontsize=FONT_SIZE,
         va="bottom",
