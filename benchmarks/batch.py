@@ -7,7 +7,9 @@ Makes N invented recipients (example.org addresses; the member data is the real 
 Cities in Action letter for all of them in both formats into an empty folder, then, in one process,
 renders the same HTML with a fresh `weasyprint.HTML(...).write_pdf()` each time and builds the same Word
 file with a fresh python-docx document each time. Prints letters per second for both, `ratio: X`, peak
-memory, the time of a rebuild with nothing changed, and the time of `generate.py --help`.
+memory, the time of a rebuild with nothing changed, the time of `generate.py --help`, and the time of the
+shipped campaign: `generate.py build --force` of the project's own default documents (every letter and
+briefing pack, both formats) into an empty folder.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ LETTER = "cities-in-action"
 
 def make_project(folder: Path, count: int) -> Path:
     """A copy of the project with the one letter and N invented recipients."""
-    for name in ("cities.yaml", "templates", "assets", "cities"):
+    for name in ("cities.yaml", "data", "templates", "assets", "cities"):
         source = ROOT / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, folder / name)
     (folder / "letters").mkdir()
@@ -101,6 +103,15 @@ def help_seconds() -> float:
     return min(runs)
 
 
+def campaign_seconds(out: Path) -> tuple[float, int]:
+    """The time of `generate.py build --force` of the project's default documents into an empty folder."""
+    started = time.perf_counter()
+    command = [sys.executable, str(ROOT / "generate.py"), "build", "--force", "--out", str(out)]
+    subprocess.run(command, check=True, capture_output=True)
+    seconds = time.perf_counter() - started
+    return seconds, len(list(out.glob("*/**/*.pdf"))) + len(list(out.glob("*/**/*.docx")))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="number of letters (default 1000)")
@@ -120,6 +131,7 @@ def main() -> None:
         rebuild_seconds, rebuilt = timed_build(folder / "project", recipients, out, arguments.jobs)
         baseline_count = arguments.baseline or arguments.n
         baseline_seconds = baseline(folder / "project", recipients, baseline_count)
+        shipped_seconds, shipped_files = campaign_seconds(folder / "campaign")
     build_rate = arguments.n / build_seconds
     baseline_rate = baseline_count / baseline_seconds
     print(f"letters: {arguments.n} ({built} built, both formats, {arguments.jobs} workers)")
@@ -132,6 +144,7 @@ def main() -> None:
     )
     print(f"no-change rebuild: {rebuild_seconds:.2f} s ({rebuilt} rebuilt)")
     print(f"generate.py --help: {help_seconds():.2f} s")
+    print(f"campaign: {shipped_seconds:.1f} s ({shipped_files} files, every default document, both formats)")
     print(f"asset folders: {', '.join(str(path) for path in asset_folders(ROOT))}")
 
 

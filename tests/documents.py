@@ -26,6 +26,7 @@ from docx.table import Table as WordTable
 from pypdf import PdfReader
 
 from keycities.cli import cli
+from keycities.compose.charts import CHART_FONT_FAMILY
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 GENERATE = PROJECT_ROOT / "generate.py"
@@ -243,6 +244,8 @@ def pdf_lines(path: Path) -> list[PdfLine]:
 
     pypdf reads an ordered list's markers after the list; each is moved to the start of the line
     drawn at the same height on the same page (a marker on a line of its own is left where it is).
+    The text of charts (drawn in their own font) is left out: it belongs to the picture, which Word holds
+    as a PNG; `chart_text` reads it.
     """
     lines: list[PdfLine] = []
     for number, page in enumerate(read_pdf(path).pages):
@@ -260,6 +263,8 @@ def _page_lines(number: int, page: Any) -> list[PdfLine]:
         current.clear()
 
     def visit(text: str, cm: Sequence[float], tm: Sequence[float], font: Any, size: float) -> None:
+        if is_chart_font(font):
+            return
         x = cm[0] * tm[4] + cm[2] * tm[5] + cm[4]
         y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]
         points = abs(size * tm[3] * cm[3]) if size else 0.0
@@ -272,6 +277,25 @@ def _page_lines(number: int, page: Any) -> list[PdfLine]:
     page.extract_text(visitor_text=visit)
     finish()
     return lines
+
+
+def is_chart_font(font: Any) -> bool:
+    """Whether a pypdf font dictionary is one of the charts' fonts (`/ABCDEF+KeyCities-Chart[-Bold]`)."""
+    name = "" if font is None else str(font.get("/BaseFont", "")).partition("+")[2]
+    return name.startswith(CHART_FONT_FAMILY.replace(" ", "-"))
+
+
+def chart_text(path: Path) -> list[str]:
+    """The text drawn in the charts' font, page by page, each piece as pypdf reads it."""
+    found: list[str] = []
+    for page in read_pdf(path).pages:
+
+        def visit(text: str, cm: Any, tm: Any, font: Any, size: float) -> None:
+            if is_chart_font(font) and text.strip():
+                found.append(text.strip())
+
+        page.extract_text(visitor_text=visit)
+    return found
 
 
 def _markers_in_place(lines: list[PdfLine]) -> list[PdfLine]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ from keycities.build.manifest import (
 from keycities.build.proof import MailedLookup, write_proof_page
 from keycities.build.thumbnails import remove_stale_thumbnails
 from keycities.check import data_notices
+from keycities.compose.blocks import Document
 from keycities.compose.composition import Composition, prepare
 from keycities.compose.email import Email
 from keycities.compose.letter import Composed
@@ -196,9 +197,8 @@ def _make_output_folder(composition: Composition, out: Path) -> None:
         ) from None
 
 
-def _skip_unchanged(run: _Run, jobs: list[Job]) -> list[tuple[Job, Composed]]:
-    """Keep the outputs of jobs whose inputs have not changed; compose the others (a failure is reported
-    and the job dropped)."""
+def _skip_unchanged(run: _Run, jobs: list[Job]) -> list[Job]:
+    """Keep the outputs of jobs whose inputs have not changed; return the others, to build."""
     pending = []
     for job in jobs:
         run.report.warnings += job.warnings
@@ -207,20 +207,31 @@ def _skip_unchanged(run: _Run, jobs: list[Job]) -> list[tuple[Job, Composed]]:
             run.records.update(kept)
             run.finished(job, "skipped")
             continue
-        try:
-            pending.append((job, job.compose()))
-        except KeyCitiesError as error:
-            run.finished(job, "failed", str(error))
+        pending.append(job)
     return pending
 
 
-def _render(run: _Run, pending: list[tuple[Job, Composed]], workers: int) -> None:
-    """Render the composed documents in worker processes and write each output as it comes."""
-    work = [(composed.document, job.css, job.reference) for job, composed in pending]
+def _render(run: _Run, pending: list[Job], workers: int) -> None:
+    """Compose each document and render it in worker processes, writing each output as it comes.
+
+    Documents are composed one at a time as they are handed to the workers, so composing overlaps with
+    rendering; a document that fails to compose is reported and left out."""
+    composed_jobs: list[tuple[Job, Composed]] = []
+
+    def work() -> Iterator[tuple[Document, Path, Path]]:
+        for job in pending:
+            try:
+                composed = job.compose()
+            except KeyCitiesError as error:
+                run.finished(job, "failed", str(error))
+                continue
+            composed_jobs.append((job, composed))
+            yield composed.document, job.css, job.reference
+
     folders = asset_folders(run.composition.inputs.folder)
     formatter = Formatter(run.composition.inputs.campaign.data.group.money_style)
-    for index, result in render_all(work, run.formats, workers, folders):
-        job, composed = pending[index]
+    for index, result in render_all(work(), run.formats, workers, folders):
+        job, composed = composed_jobs[index]
         if isinstance(result, str):
             run.finished(job, "failed", result)
             continue

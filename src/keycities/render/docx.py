@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import struct
@@ -79,8 +80,7 @@ class DocxRenderer:
     def __init__(self, reference: Path) -> None:
         """Load the reference once and check that it has every style the renderer names."""
         try:
-            self._template = reference.read_bytes()
-            word = docx.Document(io.BytesIO(self._template))
+            word = docx.Document(io.BytesIO(reference.read_bytes()))
         except OSError as exc:
             raise RenderError(f"{reference}: cannot read the Word reference: {exc.strerror}") from exc
         except (zipfile.BadZipFile, KeyError, PackageNotFoundError, SyntaxError) as exc:
@@ -97,6 +97,9 @@ class DocxRenderer:
             missing.append(f"{TABLE_STYLE} (table style)")
         if missing:
             raise RenderError(f"{reference}: missing Word styles: {', '.join(missing)}")
+        # Parsed and emptied once; each render works on a copy of its own.
+        clear_reference_content(word)
+        self._reference = word
 
     def render(self, document: Document) -> tuple[bytes, None]:
         """One document's .docx; no page count, since Word counts the pages only when it opens the file."""
@@ -108,8 +111,7 @@ class DocxRenderer:
             raise RenderError("no documents to render to Word")
         for document in documents:
             _check_text(document)
-        word = docx.Document(io.BytesIO(self._template))
-        clear_reference_content(word)
+        word: WordDocument = copy.deepcopy(self._reference)
         # A file of one document counts all its pages (NUMPAGES, which LibreOffice also fills in); a
         # combined file counts each section's own (SECTIONPAGES, which only Word fills in).
         total = "NUMPAGES" if len(documents) == 1 else "SECTIONPAGES"

@@ -56,13 +56,19 @@ _URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9.+-]*:")
 
 
 def render_html(
-    document: Document, *, stylesheet: str, anchor_prefix: str = "", self_contained: bool = False
+    document: Document,
+    *,
+    stylesheet: str,
+    anchor_prefix: str = "",
+    self_contained: bool = False,
+    wraps: bool = True,
 ) -> str:
     """Render one document as a complete HTML5 page, with `stylesheet` inlined (may be empty).
 
     `anchor_prefix` starts every in-page link target (source notes), so pages of several documents
     joined into one PDF keep their links to their own notes. A `self_contained` page (a preview to open
-    in a browser) tells the browser to load nothing but what it holds.
+    in a browser) tells the browser to load nothing but what it holds. Without `wraps`, the page leaves
+    out UNBREAKABLE_TEXT_WRAPS, for a renderer that applies it as a stylesheet parsed once.
     """
     if re.search(r"</style", stylesheet, re.IGNORECASE):
         raise RenderError("the stylesheet contains '</style', which would end the <style> element early")
@@ -77,7 +83,8 @@ def render_html(
     ]
     if self_contained:
         head.append(f'<meta http-equiv="Content-Security-Policy" content="{SEALED_PAGE_POLICY}">')
-    head.append(f"<style>{UNBREAKABLE_TEXT_WRAPS}</style>")
+    if wraps:
+        head.append(f"<style>{UNBREAKABLE_TEXT_WRAPS}</style>")
     if stylesheet:
         head.append(f"<style>\n{stylesheet}\n</style>")
     return "\n".join(

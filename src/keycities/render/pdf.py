@@ -16,11 +16,33 @@ from pathlib import Path
 from typing import Any
 
 from keycities.compose.blocks import Document
+from keycities.compose.charts import CHART_FONT_FAMILY
 from keycities.errors import RenderError
-from keycities.render.html import RefusedURL, allowed_file, load_stylesheet, render_html
+from keycities.render.html import (
+    PACKAGE_ASSETS,
+    UNBREAKABLE_TEXT_WRAPS,
+    RefusedURL,
+    allowed_file,
+    load_stylesheet,
+    render_html,
+)
 
 PDF_VARIANT = "pdf/ua-1"
 _LONG_DATA_URL = re.compile(r"(data:[^,\s]{0,40},?[^\s'\"]{0,20})[^\s'\"]+")
+# The bundled DejaVu Sans under the family the charts' SVG text names: a name no system font has, so the
+# charts' text is always drawn with the font matplotlib measured it with, whatever the machine has or the
+# layout's stylesheet says.
+_CHART_FACES = (
+    ("normal", "normal", "DejaVuSans.ttf"),
+    ("bold", "normal", "DejaVuSans-Bold.ttf"),
+    ("normal", "italic", "DejaVuSans-Oblique.ttf"),
+    ("bold", "italic", "DejaVuSans-BoldOblique.ttf"),
+)
+CHART_FONT_FACES = "\n".join(
+    f'@font-face {{ font-family: "{CHART_FONT_FAMILY}"; font-weight: {weight}; font-style: {style}; '
+    f'src: url("{(PACKAGE_ASSETS / "fonts" / file).as_uri()}") format("truetype"); }}'
+    for weight, style, file in _CHART_FACES
+)
 
 
 def harfbuzz_subset_missing() -> bool:
@@ -40,9 +62,16 @@ class PdfRenderer:
 
         self._fetcher = _restricted_fetcher_class()(tuple(asset_dirs))
         self._fonts = FontConfiguration()
+        self._images = _image_cache_class()()
         css_text = load_stylesheet(stylesheet)
+        with self._failures("the charts' fonts: "):
+            self._chart_fonts = CSS(
+                string=CHART_FONT_FACES, url_fetcher=self._fetcher, font_config=self._fonts
+            )
         with self._failures(f"{stylesheet}: "):
             self._css = CSS(string=css_text, url_fetcher=self._fetcher, font_config=self._fonts)
+        # Applied before the layout's stylesheet, as render_html's own <style> would be.
+        self._wraps = CSS(string=UNBREAKABLE_TEXT_WRAPS, font_config=self._fonts)
 
     def render(self, document: Document) -> tuple[bytes, int]:
         """One document's PDF and its number of pages; the same document always gives the same bytes."""
@@ -70,9 +99,12 @@ class PdfRenderer:
     def _layout(self, document: Document, *, anchor_prefix: str) -> Any:
         from weasyprint import HTML
 
-        html = render_html(document, stylesheet="", anchor_prefix=anchor_prefix)
+        html = render_html(document, stylesheet="", anchor_prefix=anchor_prefix, wraps=False)
         return HTML(string=html, url_fetcher=self._fetcher).render(
-            stylesheets=[self._css], font_config=self._fonts, pdf_variant=PDF_VARIANT
+            stylesheets=[self._wraps, self._chart_fonts, self._css],
+            font_config=self._fonts,
+            pdf_variant=PDF_VARIANT,
+            cache=self._images,
         )
 
     def _write(self, layout: Any) -> bytes:
@@ -86,6 +118,7 @@ class PdfRenderer:
         from weasyprint.urls import FatalURLFetchingError
 
         self._fetcher.refused.clear()
+        self._images.end_document()
         # WeasyPrint logs an unusable resource (image, stylesheet, link target, missing alt text) as an
         # error and carries on; a document with a gap in it must not be written.
         errors = _ErrorRecorder()
@@ -100,6 +133,7 @@ class PdfRenderer:
             raise RenderError(f"{context}{error}: {cause}") from error
         finally:
             logger.removeHandler(errors)
+            self._images.end_document()
         # A refusal while drawing an SVG image is swallowed by WeasyPrint, so it is only found here.
         if self._fetcher.refused:
             raise RenderError(f"{context}{self._fetcher.refused[0]}")
@@ -117,6 +151,59 @@ class _ErrorRecorder(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         # Images are data: URLs, often many kilobytes long: keep a message readable.
         self.messages.append(_LONG_DATA_URL.sub(r"\1...", record.getMessage()))
+
+
+@cache
+def _image_cache_class() -> Any:
+    """The image cache class, built on first use so that importing this module does not import WeasyPrint."""
+    import pydyf
+    from weasyprint.images import RasterImage
+
+    class ImageCache(dict[str, Any]):
+        """WeasyPrint's image cache, kept by a renderer for every document it makes.
+
+        A raster image given as a data: URL (a logo, a signature) is keyed by its own bytes, so it is decoded
+        and converted for the PDF once per process instead of once per document. Everything else WeasyPrint
+        caches (SVG images, which hold their document's layout; images of file: URLs, whose file may change;
+        images that failed to load, so that each document reports them) is dropped when the document ends.
+        """
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._document_only: set[str] = set()
+
+        def __setitem__(self, key: str, value: Any) -> None:
+            super().__setitem__(key, value)
+            if ":" not in key:  # an image's converted data, keyed by a hash of its URL: rewritten when used
+                return
+            if key.startswith("data:") and isinstance(value, RasterImage):
+                value.get_x_object = _converted_once(value.get_x_object)
+            else:
+                self._document_only.add(key)
+
+        def end_document(self) -> None:
+            for key in self._document_only:
+                self.pop(key, None)
+            self._document_only.clear()
+
+    def _converted_once(get_x_object: Any) -> Any:
+        made: dict[tuple[Any, ...], Any] = {}
+
+        def x_object(*arguments: Any) -> Any:
+            if arguments not in made:
+                made[arguments] = get_x_object(*arguments)
+            return _fresh(made[arguments])
+
+        return x_object
+
+    def _fresh(stream: Any) -> Any:
+        # Writing a PDF numbers the stream and replaces its mask by a reference: each document gets a copy.
+        extra = pydyf.Dictionary(stream.extra)
+        if isinstance(extra.get("SMask"), pydyf.Stream):
+            extra["SMask"] = _fresh(extra["SMask"])
+        return pydyf.Stream(list(stream.stream), extra, stream.compress)
+
+    return ImageCache
 
 
 @cache

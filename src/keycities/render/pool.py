@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import chain, islice
 from pathlib import Path
+from queue import SimpleQueue
 from typing import Literal, Protocol
 
 from keycities.compose.blocks import Document
@@ -72,20 +74,31 @@ def render_document(
 
 
 def render_all(
-    work: list[tuple[Document, Path, Path]],
+    work: Iterable[tuple[Document, Path, Path]],
     formats: Sequence[Format],
     workers: int,
     asset_dirs: tuple[Path, ...],
 ) -> Iterator[tuple[int, RenderResult]]:
-    """Render every (document, stylesheet, reference); yields (index in `work`, result) as each finishes."""
-    if workers <= 1 or len(work) <= 1:
-        for index, (document, css, reference) in enumerate(work):
+    """Render every (document, stylesheet, reference); yields (index in `work`, result) as each finishes.
+
+    Each document goes to the workers as soon as `work` yields it, so that making the next document
+    overlaps with rendering those before; results are yielded while `work` is still being read."""
+    items = iter(work)
+    first = list(islice(items, 2))
+    if workers <= 1 or len(first) <= 1:
+        for index, (document, css, reference) in enumerate(chain(first, items)):
             yield index, render_document(document, css, reference, formats, asset_dirs)
         return
+    finished: SimpleQueue[Future[RenderResult]] = SimpleQueue()
+    indices: dict[Future[RenderResult], int] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {
-            pool.submit(render_document, document, css, reference, tuple(formats), asset_dirs): index
-            for index, (document, css, reference) in enumerate(work)
-        }
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+        for index, (document, css, reference) in enumerate(chain(first, items)):
+            future = pool.submit(render_document, document, css, reference, tuple(formats), asset_dirs)
+            indices[future] = index
+            future.add_done_callback(finished.put)
+            while not finished.empty():
+                done = finished.get()
+                yield indices.pop(done), done.result()
+        while indices:
+            done = finished.get()
+            yield indices.pop(done), done.result()
