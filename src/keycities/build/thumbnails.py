@@ -7,7 +7,9 @@ when the PDF changes; thumbnails of documents no longer in the manifest are remo
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,12 +37,36 @@ def thumbnail_path(record: ManifestRecord) -> str:
 
 
 def thumbnails(out: Path, records: Iterable[ManifestRecord]) -> dict[str, Thumbnail]:
-    """The thumbnail of each PDF among the records, by the PDF's path, drawn when missing or out of date."""
-    made = {}
-    for record in records:
-        if record.format == "pdf":
-            made[record.path] = _thumbnail(out, record)
-    return made
+    """The thumbnail of each PDF among the records, by the PDF's path, drawn when missing or out of date;
+    many are drawn in parallel, one process per core."""
+    pdfs = [record for record in records if record.format == "pdf"]
+    stale = [record for record in pdfs if _source_of(out / thumbnail_path(record)) != record.sha256]
+    drawn: dict[str, bytes | str] = {}
+    if len(stale) >= PARALLEL_FROM:
+        with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            drawn = dict(
+                zip(
+                    [r.path for r in stale],
+                    pool.map(_draw, [(out, r) for r in stale], chunksize=8),
+                    strict=True,
+                )
+            )
+    return {record.path: _thumbnail(out, record, drawn.get(record.path)) for record in pdfs}
+
+
+PARALLEL_FROM = 16  # fewer new thumbnails are drawn in this process: starting workers would take longer
+
+
+def _draw(job: tuple[Path, ManifestRecord]) -> bytes | str:
+    """One PDF's thumbnail as PNG bytes, or why it cannot be drawn (in a worker process)."""
+    out, record = job
+    pdf = out / record.path
+    if file_sha256(pdf) != record.sha256:
+        return "no thumbnail: the PDF is missing or not the file built"
+    try:
+        return render_first_page(pdf.read_bytes(), record.sha256)
+    except Exception as error:  # pdfium's errors have no common base; a bad PDF only loses its thumbnail
+        return f"no thumbnail: the PDF could not be drawn ({error})"
 
 
 def remove_stale_thumbnails(out: Path, records: Iterable[ManifestRecord]) -> None:
@@ -55,19 +81,16 @@ def remove_stale_thumbnails(out: Path, records: Iterable[ManifestRecord]) -> Non
             file.unlink(missing_ok=True)
 
 
-def _thumbnail(out: Path, record: ManifestRecord) -> Thumbnail:
+def _thumbnail(out: Path, record: ManifestRecord, drawn: bytes | str | None) -> Thumbnail:
     target = out / thumbnail_path(record)
     href = thumbnail_path(record)
-    if _source_of(target) == record.sha256:
-        return Thumbnail(href)
-    pdf = out / record.path
-    if file_sha256(pdf) != record.sha256:
-        return Thumbnail(None, "no thumbnail: the PDF is missing or not the file built")
-    try:
-        png = render_first_page(pdf.read_bytes(), record.sha256)
-    except Exception as error:  # pdfium's errors have no common base; a bad PDF only loses its thumbnail
-        return Thumbnail(None, f"no thumbnail: the PDF could not be drawn ({error})")
-    write_atomic(target, png)
+    if drawn is None:
+        if _source_of(target) == record.sha256:
+            return Thumbnail(href)
+        drawn = _draw((out, record))
+    if isinstance(drawn, str):
+        return Thumbnail(None, drawn)
+    write_atomic(target, drawn)
     return Thumbnail(href)
 
 
