@@ -30,7 +30,16 @@ from keycities.compose.charts import CHART_FONT_FAMILY
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 GENERATE = PROJECT_ROOT / "generate.py"
-PROJECT_PARTS = ("data", "cities.yaml", "recipients.yaml", "recipients", "letters", "templates", "assets", "cities")
+PROJECT_PARTS = (
+    "data",
+    "cities.yaml",
+    "recipients.yaml",
+    "recipients",
+    "letters",
+    "templates",
+    "assets",
+    "cities",
+)
 # A build's summary, wherever it stands in the output.
 SUMMARY = re.compile(r"(\d+) built, (\d+) skipped, (\d+) failed")
 # A build's summary line, the whole of it.

@@ -1,9 +1,10 @@
 """Helpers for the letter tests: one shared build of the shipped letters, and the letters' PDF and Word text.
 
-The shipped letters are built once per test session (`shipped_build`) and shared by the test modules;
-each module asks for it through its own fixture. PDF text is read with pypdf (`documents.pdf_lines`),
-keeping each piece's position and size, so that superscript note references and list markers can be
-told apart from the text. Project copies, the CLI and comparing text are in `documents`.
+The shipped Cities in Action letter is built once per test session (`shipped_build`; the MP letter has
+tests of its own) and shared by the test modules; each module asks for it through its own fixture. PDF
+text is read with pypdf (`documents.pdf_lines`), keeping each piece's position and size, so that
+superscript note references and list markers can be told apart from the text. Project copies, the CLI and
+comparing text are in `documents`.
 """
 
 from __future__ import annotations
@@ -66,7 +67,10 @@ class ShippedBuild:
         if self._forced is None:
             out = self.factory.mktemp("forced") / "out"
             shutil.copytree(self.out, out)
-            result = invoke("letters", "--project", PROJECT_ROOT, "--out", out, "--jobs", "2", "--force")
+            result = invoke(
+                "letters", "--project", PROJECT_ROOT, "--letter", SHIPPED_LETTER, "--out", out, "--jobs", "2",
+                "--force",
+            )  # fmt: skip
             self._forced = (out, result)
         return self._forced
 
@@ -75,11 +79,12 @@ _SHIPPED: dict[int, ShippedBuild] = {}
 
 
 def shipped_build(factory: pytest.TempPathFactory) -> ShippedBuild:
-    """Every shipped letter for every recipient in both formats, built by the CLI once per session."""
+    """The shipped Cities in Action letter for every recipient in both formats, built by the CLI once per
+    session."""
     key = id(factory)
     if key not in _SHIPPED:
         out = factory.mktemp("shipped") / "out"
-        result = letters(PROJECT_ROOT, out)
+        result = letters(PROJECT_ROOT, out, "--letter", SHIPPED_LETTER)
         assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
         _SHIPPED[key] = ShippedBuild(out, result, factory)
     return _SHIPPED[key]

@@ -108,8 +108,9 @@ def test_headline_table_has_a_header_and_a_rule(shipped_check):
 
 
 def test_the_summary_line_counts_members_and_figures(shipped_check, book):
+    # recipients: the 9 of recipients.yaml and the 73 MPs of the MP letter's own list
     assert shipped_check.stdout.splitlines()[-1] == (
-        f"24 members, 9 recipients and 1 letter valid; {len(book.figures)} figures computed."
+        f"24 members, 82 recipients and 2 letters valid; {len(book.figures)} figures computed."
     )
 
 
@@ -204,11 +205,14 @@ def test_govuk_money_style_applies_to_the_whole_check(project_copy):
 # -- notices: documents dated before the releases they cite ------------------------------------------
 
 
-def test_the_letter_and_the_packs_are_each_noticed_once_for_citing_later_releases(shipped_check):
+def test_each_letter_and_the_packs_are_noticed_once_for_citing_later_releases(shipped_check):
     notices = [line for line in shipped_check.stderr.splitlines() if "cites releases published after" in line]
-    assert len(notices) == 2
-    letter, packs = notices
+    assert len(notices) == 3
+    mp_letter, letter, packs = notices  # the letters in name order, then the packs
     assert letter.startswith("warning: letters/cities-in-action.md: dated 2019-02-04, it cites releases ")
+    assert mp_letter.startswith(
+        "warning: letters/cities-in-action-mps.md: dated 2019-02-04, it cites releases "
+    )
     assert packs.startswith("warning: briefing packs: dated 2019-02-04, it cites releases ")
     for notice in notices:
         assert notice.endswith("allowed, but its figures are not those that were current on its date")

@@ -9,6 +9,7 @@ and copied for each test (the manifest's hashes do not depend on where the proje
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import shutil
@@ -96,15 +97,27 @@ class FullBuild:
 
 
 def expected_documents(project: Path) -> set[str]:
-    """What the data calls for, read from the YAML and the folders, not through the library."""
-    letter = (project / "letters" / f"{LETTER}.md").read_text(encoding="utf-8")
-    front = yaml.safe_load(letter.split("---")[1])
-    assert front["to"] == ["all"], "the shipped letter no longer goes to everyone: update this test"
-    recipients = yaml.safe_load((project / "recipients.yaml").read_text(encoding="utf-8"))["recipients"]
+    """What the data calls for, read from the YAML, the CSV lists and the folders, not through the library:
+    each letter for everyone on its own list (`recipients:` in its front matter) or on recipients.yaml."""
+    project_recipients = yaml.safe_load((project / "recipients.yaml").read_text(encoding="utf-8"))[
+        "recipients"
+    ]
+    expected: set[str] = set()
+    for path in sorted((project / "letters").glob("*.md")):
+        if "." in path.stem:  # a variant body, not a letter
+            continue
+        front = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
+        assert front["to"] == ["all"], f"{path.name} no longer goes to everyone: update this test"
+        if front.get("recipients"):
+            with (project / front["recipients"]).open(encoding="utf-8", newline="") as file:
+                ids = [row["id"] for row in csv.DictReader(file)]
+        else:
+            ids = [record["id"] for record in project_recipients]
+        expected |= {f"{path.stem}/{recipient}" for recipient in ids}
     members = yaml.safe_load((project / "cities.yaml").read_text(encoding="utf-8"))["members"]
     welsh = [path.name.split(".")[0] for path in (project / "cities").glob("*.cy.md")]
     return (
-        {letter_label(record["id"]) for record in recipients}
+        expected
         | {f"briefings/{member['slug']}" for member in members}
         | {f"briefings/{slug}.cy" for slug in welsh}
     )
@@ -180,7 +193,8 @@ def test_manifest_records_every_output_with_its_hashes_pages_and_figures(full: F
     keys = {job.relative_path(file_format): job.key for job in planned for file_format in FORMATS}
     assert set(keys) == set(records)
     data = yaml.safe_load((full.project / "cities.yaml").read_text(encoding="utf-8"))
-    known_sources = set(data["sources"])
+    # cities.yaml's sources and the releases of data/, each named by its file
+    known_sources = set(data["sources"]) | {path.stem for path in (full.project / "data").glob("*.yaml")}
     for path, entry in records.items():
         file = full.out / path
         assert entry["sha256"] == sha256_file(file), path
@@ -435,15 +449,19 @@ def test_editing_a_members_local_content_rebuilds_only_its_pack(small: Small) ->
 # ---- The failure path ------------------------------------------------------------------------------
 
 
-def test_recipient_without_honorific_refuses_the_whole_run_and_writes_nothing(small: Small) -> None:
+def test_a_bad_recipient_refuses_the_whole_run_and_writes_nothing(small: Small) -> None:
     before = snapshot(small.out)
     with small.csv.open("a", encoding="utf-8") as handle:
         handle.write(
-            "test-four,Test Office Four,mp,Pat Person,,House of Commons;London;SW1A 0AA,,test,2019-02-01\n"
+            "test-four,Test Office Four,mp,Pat Person,,House of Commons;London;SW1A 0AA,pat.example.org,test,"
+            "2019-02-01\n"
         )
     run = small.build_letters("--force")
     assert run.exit_code == 1, run.describe()
-    assert "give 'honorific'" in run.stderr and "Pat Person" in run.stderr, run.stderr
+    assert (
+        "recipients.csv:5: recipients[3].email: expected an email address like name@example.org, got "
+        "'pat.example.org'"
+    ) in run.stderr, run.stderr
     assert "nothing was written" in run.stderr
     assert "Traceback" not in run.stderr
     assert "built," not in run.stdout

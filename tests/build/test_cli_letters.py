@@ -72,7 +72,7 @@ def test_letters_builds_every_letter_in_both_formats(built: ShippedBuild) -> Non
 
 def test_second_run_skips_everything_and_changes_nothing(built: ShippedBuild) -> None:
     before, recorded = outputs(built.out), documents(built.out)
-    result = letters(PROJECT_ROOT, built.out)
+    result = letters(PROJECT_ROOT, built.out, "--letter", SHIPPED_LETTER)
     assert result.exit_code == 0, result.stderr
     assert "0 built, 9 skipped, 0 failed" in result.stdout
     assert outputs(built.out) == before
@@ -90,11 +90,11 @@ def test_a_changed_recipient_rebuilds_only_its_letter(built: ShippedBuild, tmp_p
     project = copy_project(tmp_path / "project")
     out = tmp_path / "out"
     shutil.copytree(built.out, out)
-    result = letters(project, out)
+    result = letters(project, out, "--letter", SHIPPED_LETTER)
     assert summary(result) == (0, 9, 0)  # the same inputs in another folder: nothing to do
     before = outputs(out)
     edit(project / "recipients.yaml", "1 Horse Guards Road", "2 Horse Guards Road")
-    result = letters(project, out)
+    result = letters(project, out, "--letter", SHIPPED_LETTER)
     assert result.exit_code == 0, result.stderr
     assert summary(result) == (1, 8, 0)
     after = outputs(out)
@@ -133,7 +133,11 @@ def test_letter_option_selects_a_letter(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("option", "value", "message"),
     [
-        ("--letter", "no-such-letter", f"no letter named 'no-such-letter'; letters: {SHIPPED_LETTER}"),
+        (
+            "--letter",
+            "no-such-letter",
+            f"no letter named 'no-such-letter'; letters: {SHIPPED_LETTER}, cities-in-action-mps\n",
+        ),
         ("--recipient", "no-such-person", "no letter goes to recipient 'no-such-person'"),
     ],
 )
@@ -210,7 +214,12 @@ def test_preview_escapes_markup_in_data(tmp_path: Path) -> None:
     ("letter", "recipient", "message"),
     [
         ("nope", "prime-minister", "no letter named 'nope'"),
-        (SHIPPED_LETTER, "nobody", f"letter '{SHIPPED_LETTER}' does not go to 'nobody'"),
+        (
+            SHIPPED_LETTER,
+            "nobody",
+            f"no recipient 'nobody' in the list of letter '{SHIPPED_LETTER}'; it goes to: prime-minister, "
+            "chancellor,",
+        ),
     ],
 )
 def test_preview_errors_are_clean(tmp_path: Path, letter: str, recipient: str, message: str) -> None:

@@ -14,7 +14,6 @@ import pytest
 import yaml
 from documents import (
     PROJECT_ROOT,
-    assert_clean_failure,
     copy_project,
     edit,
     letters,
@@ -88,8 +87,17 @@ SALUTATIONS = [
     ({"role": "mp", "name": "Jeremy Corbyn", "honorific": "Mr"}, "Dear Mr Corbyn", "Yours sincerely"),
     ({"role": "mp", "name": "Mary Creagh", "honorific": "Ms"}, "Dear Ms Creagh", "Yours sincerely"),
     ({"role": "mp", "name": "Sarah Wollaston", "honorific": "Dr"}, "Dear Dr Wollaston", "Yours sincerely"),
+    ({"role": "mp", "name": "Mary Creagh", "honorific": None}, "Dear Mary Creagh", "Yours sincerely"),
+    ({"role": "mp", "name": "David Amess", "honorific": "Sir"}, "Dear Sir David", "Yours sincerely"),
+    ({"role": "mp", "name": "Rosie Winterton", "honorific": "Dame"}, "Dear Dame Rosie", "Yours sincerely"),
     ({"role": "peer", "name": "Lord Smith", "honorific": None}, "Dear Lord Smith", "Yours sincerely"),
     ({"role": "peer", "name": "Baroness Jones", "honorific": None}, "Dear Baroness Jones", "Yours sincerely"),
+    (
+        {"role": "peer", "name": "The Lord Ashworth of Thornbury", "honorific": None},
+        "Dear Lord Ashworth",
+        "Yours sincerely",
+    ),
+    ({"role": "chief-secretary", "name": "Liz Truss"}, "Dear Chief Secretary", "Yours sincerely"),
     (
         {"role": "council-leader", "name": "Peter Box", "honorific": None},
         "Dear Councillor Box",
@@ -123,24 +131,30 @@ def test_an_explicit_salutation_wins(tmp_path: Path, fields: dict[str, Any], clo
     assert addressee.close == close
 
 
-def test_mp_without_honorific_or_salutation_is_an_error_with_its_line(tmp_path: Path) -> None:
-    path = write_recipients(
+def test_mp_without_honorific_is_greeted_by_full_name_without_a_warning(tmp_path: Path) -> None:
+    # No honorific is no longer an error: "Dear Jane Smith" guesses no one's title.
+    write_recipients(
         tmp_path, record(id="first"), record(id="no-honorific", name="Jane Smith", honorific=None)
     )
-    line = line_of(path, "id: no-honorific")
-    assert problems(tmp_path) == [
-        f"recipients.yaml:{line}: recipients[1]: give 'honorific' (Mr, Ms, Dr...) or 'salutation' "
-        "for Jane Smith"
+    addressees, warnings = load_recipients(tmp_path)
+    assert warnings == []
+    assert [(a.record.id, a.salutation, a.close) for a in addressees] == [
+        ("first", "Dear Ms Creagh", "Yours sincerely"),
+        ("no-honorific", "Dear Jane Smith", "Yours sincerely"),
     ]
+    assert addressees[1].address_lines[0] == "Jane Smith MP"
 
 
-def test_mp_without_honorific_stops_the_build_cleanly(tmp_path: Path) -> None:
+def test_mp_without_honorific_is_built_with_the_full_name(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
-    edit(project / "recipients.yaml", "    honorific: Mr\n", "")
-    line = line_of(project / "recipients.yaml", "id: leader-of-the-opposition")
-    result = letters(project, tmp_path / "out")
-    assert_clean_failure(result, f"recipients.yaml:{line}: ", "give 'honorific'", "Jeremy Corbyn")
-    assert not (tmp_path / "out").exists()
+    edit(project / "recipients.yaml", "    honorific: Mr\n", "")  # the Leader of the Opposition's
+    out = tmp_path / "out"
+    only = ("--letter", SHIPPED_LETTER, "--recipient", "leader-of-the-opposition", "--format", "docx")
+    result = letters(project, out, *only)
+    assert result.exit_code == 0, result.stderr
+    text = word_text(out / "letters/cities-in-action/leader-of-the-opposition.docx")
+    assert [p.text for p in text.styled("Salutation")] == ["Dear Jeremy Corbyn,"]
+    assert [p.text for p in text.styled("Close")] == ["Yours sincerely,"]
 
 
 def test_the_shipped_recipients_are_addressed_by_convention() -> None:
@@ -253,7 +267,7 @@ def test_csv_recipients_are_added_after_the_yaml_ones(tmp_path: Path) -> None:
     assert [a.record.id for a in addressees] == ["from-yaml", "leader-wakefield", "mp-arfon"]
     leader, mp = addressees[1:]
     assert leader.address_lines == (
-        "Denise Jeffery",
+        "Councillor Denise Jeffery",  # a council leader is addressed as a councillor
         "Leader of Wakefield Council",
         "Wakefield One",
         "PO Box 700",
@@ -291,7 +305,7 @@ def test_csv_that_is_not_utf8_is_reported(tmp_path: Path) -> None:
     assert found.startswith("recipients.csv:2: not UTF-8 text")
 
 
-@pytest.mark.parametrize("bad", ["04/02/2019", "2019-02-31", "next tuesday"])
+@pytest.mark.parametrize("bad", ["31/02/2019", "02/31/2019", "2019-02-31", "next tuesday"])
 def test_csv_bad_date_is_reported_with_its_line(tmp_path: Path, bad: str) -> None:
     write_recipients(tmp_path, record(id="from-yaml"))
     write_csv(
@@ -303,6 +317,15 @@ def test_csv_bad_date_is_reported_with_its_line(tmp_path: Path, bad: str) -> Non
     assert problems(tmp_path) == [
         f"recipients.csv:5: recipients[2].checked: expected a date like 2019-02-04, got '{bad}'"
     ]
+
+
+@pytest.mark.parametrize("written", ["04/02/2019", "4/2/2019", "2019-02-04"])
+def test_csv_date_may_be_written_the_uk_way(tmp_path: Path, written: str) -> None:
+    # Day first, as a UK spreadsheet writes it: 04/02/2019 is 4 February, never 2 April.
+    write_recipients(tmp_path, record(id="from-yaml"))
+    write_csv(tmp_path, f"uk-date,Office,mp,A Person,Mr,,a;SW1A 0AA,,{written},")
+    addressees, warnings = load_recipients(tmp_path)
+    assert (addressees[1].record.checked, warnings) == (date(2019, 2, 4), [])
 
 
 def test_duplicate_id_across_yaml_and_csv_is_reported(tmp_path: Path) -> None:
@@ -426,7 +449,8 @@ def test_a_selector_that_matches_nobody_is_an_error(shipped_project: Composition
 def test_to_in_front_matter_plans_one_job_per_recipient(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
     edit(project / "letters/cities-in-action.md", "to: [all]", "to: [tag:wales, role:minister]")
-    jobs = plan_letters(load_project(project), Selection())
+    jobs = plan_letters(load_project(project), Selection(letter=SHIPPED_LETTER))
+    assert {job.collection for job in jobs} == {SHIPPED_LETTER}
     assert [job.target for job in jobs] == [
         "wales-secretary-of-state",
         "first-minister-wales",
@@ -470,7 +494,8 @@ def _subject_and_body(project: Composition, recipient: str) -> tuple[str, str, l
 
 def test_variant_subject_only_for_its_recipients(variant_project: Path) -> None:
     project = load_project(variant_project)
-    assert set(project.inputs.letters) == {SHIPPED_LETTER}  # the variant body is not a letter of its own
+    # the variant body is not a letter of its own
+    assert set(project.inputs.letters) == {SHIPPED_LETTER, "cities-in-action-mps"}
     subjects = {recipient: _subject_and_body(project, recipient)[0] for recipient in SHIPPED_RECIPIENTS}
     wales = {"wales-secretary-of-state", "first-minister-wales"}
     assert {r for r, subject in subjects.items() if subject == WALES_SUBJECT} == wales

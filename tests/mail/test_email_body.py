@@ -74,7 +74,7 @@ def build(project: Path, out: Path) -> Result:
         cli,
         [
             *("letters", "--project", str(project), "--recipients", str(project / "recipients.csv")),
-            *("--out", str(out), "--jobs", "1", "--format", "pdf"),
+            *("--letter", LETTER, "--out", str(out), "--jobs", "1", "--format", "pdf"),
         ],
     )
 
@@ -230,9 +230,11 @@ def test_the_attachment_is_named_for_the_person(project: Path, out: Path, handle
         for email, message in messages.items()
     }
     assert names["alpha@example.org"] == ["Key Cities - Cities in Action - Alex Alpha.pdf"]
-    assert names["sian@example.org"] == ["Key Cities - Cities in Action - Siân Jones.pdf"]
+    # named as the address block names her: a council leader is a councillor
+    assert names["sian@example.org"] == ["Key Cities - Cities in Action - Councillor Siân Jones.pdf"]
     (attachment,) = messages["sian@example.org"].iter_attachments()
-    assert attachment.get_param("name") == "Key Cities - Cities in Action - Sian Jones.pdf"  # ASCII fallback
+    # the ASCII fallback
+    assert attachment.get_param("name") == "Key Cities - Cities in Action - Councillor Sian Jones.pdf"
     raw = next(m.content for m in handler.messages if "sian@example.org" in m.rcpt_tos)
     assert b"filename*" in raw and b"utf-8''" in raw  # RFC 2231
     raw.decode("ascii")  # 7-bit throughout

@@ -51,11 +51,11 @@ bravo,Office B,council-leader,Bea Bravo,,Town Hall;Bravoton;BR1 1BR,bravo@exampl
 charlie,Office C,office,,,1 Example Street;Charlton;CH1 1CH,charlie@example.org,test,2019-02-01
 delta,Office D,mp,Dee Delta,Dr,House of Commons;London;SW1A 0AA,delta@example.org,test,2019-02-01
 no-email,Office E,office,,,2 Example Street;Exampletown;EX1 1EX,,test,2019-02-01
-bad-email,Office F,council-leader,Sam Sample,,Town Hall;Sampleton;SA1 1SA,sam at example,test,2019-02-01
+bad-email,Office F,council-leader,Sam Sample,,Town Hall;Sampleton;SA1 1SA,sam@example.org,test,2019-02-01
 crlf-name,Office G,council-leader,Eve Evans,,Town Hall;Sampleton;SA1 1SA,eve@example.org,test,2019-02-01
 """
-# A line break in a name is refused when the recipients are loaded; a manifest edited after the build
-# carries one to the mailer, which must refuse it too.
+# A line break in a name and a malformed email address are refused when the recipients are loaded; a
+# manifest edited after the build carries them to the mailer, which must refuse them too.
 CRLF_HOLDER = "Eve\r\nBcc: eve@evil.example"
 BAD = ("no-email", "bad-email", "crlf-name")
 SUMMARY_ZERO = "0 failed (temporary), 0 failed (permanent), 0 awaiting confirmation"
@@ -160,11 +160,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cli,
         [
             *("letters", "--project", str(PROJECT_ROOT), "--recipients", str(folder / "recipients.csv")),
+            *("--letter", "cities-in-action"),
             *("--out", str(folder / "out"), "--jobs", "1", "--format", "pdf", "--format", "docx"),
         ],
     )
     assert result.exit_code == 0, result.output
     edit_manifest(folder / "out", "crlf-name", holder=CRLF_HOLDER)
+    edit_manifest(folder / "out", "bad-email", email="sam at example")
     return folder / "out"
 
 
