@@ -347,18 +347,18 @@ def test_editing_one_recipient_rebuilds_only_its_letter(small: Small) -> None:
     assert_consistent(small.out)
 
 
-def test_editing_a_figure_in_cities_yaml_rebuilds_everything(small: Small) -> None:
+def test_editing_a_figure_in_a_data_file_rebuilds_everything(small: Small) -> None:
     path = f"letters/{LETTER}/test-one.pdf"
     population = next(f for f in documents(small.out)[path]["figures"] if f["name"] == "group.population")
     before_project = load_project(small.project, recipients_file=small.csv)
-    before_keys = [job.key for job in plan_letters(before_project, Selection())]
+    before_keys = [job.key for job in plan_letters(before_project, Selection(letter=LETTER))]
     before_keys += [job.key for job in plan_briefings(before_project, Selection())]
-    data = small.project / "cities.yaml"
-    first = re.search(r"\n      population_mid2017: (\d+)\n", data.read_text(encoding="utf-8"))
-    assert first, "no member population in cities.yaml"
+    data = small.project / "data" / "ons-population-la-2021.yaml"  # the release the 2019 letter uses
+    first = re.search(r"\n    E06000009: \{2017: (\d+),", data.read_text(encoding="utf-8"))
+    assert first, "no 2017 population for Blackpool in the May 2021 release"
     edit(data, first[0], first[0].replace(first[1], str(int(first[1]) + 1)))
     after_project = load_project(small.project, recipients_file=small.csv)
-    after_keys = [job.key for job in plan_letters(after_project, Selection())]
+    after_keys = [job.key for job in plan_letters(after_project, Selection(letter=LETTER))]
     after_keys += [job.key for job in plan_briefings(after_project, Selection())]
     packs = {document for document in expected_documents(small.project) if document.startswith("briefings/")}
     assert len(after_keys) == len(before_keys) == len(SMALL_IDS) + len(packs)
@@ -659,7 +659,7 @@ def test_a_recipient_dropped_from_the_list_loses_its_letters(small: Small) -> No
     assert "test-one" in proof and "test-three" not in proof
     assert_consistent(small.out)
 
-    mail = invoke("mail", "--project", small.project, "--out", small.out)
+    mail = invoke("mail", "draft", "--project", small.project, "--out", small.out)
     assert mail.exit_code == 0, mail.describe()
     assert f"would send {LETTER}/test-one to <t1@example.org>" in mail.stdout
     assert f"would send {LETTER}/test-two to <t2@example.org>" in mail.stdout
