@@ -105,7 +105,8 @@ def rows(parliament: Path, on: date) -> list[dict[str, str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
     parser.add_argument("--parliament", type=Path, default=ROOT.parent / "shared" / "data" / "parliament")
     parser.add_argument("--date", type=date.fromisoformat, default=date(2019, 2, 4))
     parser.add_argument("--out", type=Path, default=ROOT / "recipients" / "members-mps-2019.csv")

@@ -126,7 +126,7 @@ def _describe(located: Located, problem: Any) -> str:
     elif kind == "string_pattern_mismatch" and context.get("pattern") == r"^[a-z0-9]+(-[a-z0-9]+)*$":
         what = f"expected lowercase words joined by hyphens, e.g. leader-hull, got {_shown(value)}"
     elif kind == "string_pattern_mismatch" and str(context.get("pattern", "")).startswith("^recipients/"):
-        what = f"expected a file in recipients/ ending .csv or .yaml (recipients/mps.csv), got {_shown(value)}"
+        what = f"expected a file in recipients/ ending .csv or .yaml, got {_shown(value)}"
     elif kind == "value_error":
         what = str(problem["msg"]).removeprefix("Value error, ")
     else:
