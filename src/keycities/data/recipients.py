@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from keycities.data.addressing import close_for, holder_line, salutation
 from keycities.data.paths import label_in, read_text
@@ -130,7 +130,7 @@ def load_recipients(
         model, schema_errors, schema_warnings = validate(RecipientsFile, located)
         errors += schema_errors
         warnings += schema_warnings
-        for index, record in enumerate(model.recipients if model else []):
+        for index, record in _valid_records(located, model):
             where = located.where(("recipients", index))
             source = f"{located.label}:{located.line(('recipients', index))}"
             if record.id in first_seen:
@@ -151,6 +151,19 @@ def load_recipients(
             addressees.append(address(record, source))
     raise_if_any(errors, warnings, strict)
     return addressees, warnings
+
+
+def _valid_records(located: Located, model: RecipientsFile | None) -> list[tuple[int, Recipient]]:
+    """The file's valid records with their positions: all of them, or, when some record is invalid (the
+    schema has said why), each that is valid on its own, so that duplicates are still found in one pass."""
+    if model is not None:
+        return list(enumerate(model.recipients))
+    records = located.data.get("recipients") if isinstance(located.data, dict) else None
+    valid = []
+    for index, raw in enumerate(records if isinstance(records, list) else []):
+        with contextlib.suppress(ValidationError):
+            valid.append((index, Recipient.model_validate(raw)))
+    return valid
 
 
 def _prepare(located: Located, warnings: list[str]) -> list[str]:
