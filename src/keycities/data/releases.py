@@ -158,10 +158,7 @@ def _read_values(
                 f"{', '.join(MEASURES)}"
             )
             continue
-        spec = MEASURES[measure]
-        if not isinstance(areas, dict):
-            problems.append(f"{located.where(('values', measure))}: expected ONS codes, each with its years")
-            continue
+        spec = MEASURES[measure]  # `areas` is a mapping: the schema (DataFile) refuses anything else
         file_years = sorted(
             {
                 year

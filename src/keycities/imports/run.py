@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from keycities.data.measures import MEASURE_KEYS, MEASURES
+from keycities.data.releases import DATA_FOLDER
 from keycities.errors import DataError
 from keycities.imports.areas import read_areas
 from keycities.imports.changes import change_table, compare, counts
@@ -16,7 +17,6 @@ from keycities.imports.datafile import DataFile, read_data_file, render_data_fil
 from keycities.imports.merge import Selection, select_rows
 from keycities.imports.tables import Table, YearRange, parse_year_range, read_table
 
-DATA_FOLDER = "data"
 SOURCE_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
