@@ -235,9 +235,10 @@ def test_placed_figures_show_their_documented_properties_and_nothing_else(
 @pytest.mark.parametrize(
     ("expression", "named"),
     [
-        ("{{ figures.group.gvaa }}", "'gvaa'"),
+        ("{{ figures.group.gvaa }}", "'figures.group.gvaa' is undefined; did you mean `figures.group.gva`?"),
         ("{{ nosuchname }}", "'nosuchname' is undefined"),
-        ("{{ recipient.nmae }}", "'nmae'"),
+        ("{{ recipient.nmae }}", "'recipient.nmae' is undefined; did you mean `recipient.name`?"),
+        ("{{ figures.grop.gva }}", "'figures.grop' is undefined; did you mean `figures.group.gva`?"),
     ],
 )
 def test_undefined_name_fails_with_its_line(project: Path, expression: str, named: str) -> None:

@@ -57,7 +57,7 @@ def compose_email(
         except DataError as error:
             raise ComposeError(str(error)) from None
         except (jinja2.TemplateError, FigureError, *TEMPLATE_SLIPS) as error:
-            raise ComposeError(template_error(shown, error, context, line)) from None
+            raise ComposeError(template_error(shown, error, context, line, lambda _: source)) from None
 
     subject = fill(email.subject, "subject", "plain").strip(" ")
     if problem := text_problem(subject) or (None if subject else "it is empty"):

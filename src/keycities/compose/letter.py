@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from typing import Any
 
 import jinja2
@@ -35,10 +36,18 @@ from keycities.compose.limits import (
 )
 from keycities.compose.markdown import clean, runs_of_text, to_blocks
 from keycities.compose.placing import Placing, figure_tree, place_value
-from keycities.compose.sandbox import TEMPLATE_SLIPS, FolderLoader, Sandbox, template_error
+from keycities.compose.sandbox import (
+    TEMPLATE_SLIPS,
+    FolderLoader,
+    NamedUndefined,
+    Sandbox,
+    Sources,
+    template_error,
+)
 from keycities.data.cities import Campaign
 from keycities.data.images import png_problem
 from keycities.data.letters import Letter, variant_for
+from keycities.data.paths import read_text
 from keycities.data.recipients import Addressee
 from keycities.data.sources import released_on
 from keycities.errors import ComposeError, DataError, FigureError
@@ -100,7 +109,7 @@ class Composer:
                     FolderLoader([folder / "templates", folder / "letters"]),
                 ]
             ),
-            undefined=jinja2.StrictUndefined,
+            undefined=NamedUndefined,
             autoescape=False,  # the output is Markdown: `place` escapes every value for Markdown instead
             finalize=place_value,
             keep_trailing_newline=True,
@@ -236,7 +245,8 @@ class Composer:
         self, source: str, context: dict[str, Any], placing: Placing, shown: str, line: int
     ) -> str:
         """A one-line template (a postscript, on `line` of `shown`) filled in."""
-        return self._filled(lambda: self.environment.from_string(source), context, placing, shown, line)
+        load = partial(self.environment.from_string, source)
+        return self._filled(load, context, placing, shown, line, lambda _: source)
 
     def _filled(
         self,
@@ -245,9 +255,11 @@ class Composer:
         placing: Placing,
         shown: str,
         line: int | None = None,
+        sources: Sources | None = None,
     ) -> str:
         """A template loaded and filled within the limits; whatever goes wrong is a ComposeError naming the
-        file and line (`shown`, on `line` for a template held in one line of a file)."""
+        file and line (`shown`, on `line` for a template held in one line of a file, whose text `sources`
+        gives)."""
         try:
             with placing.active(), within_limits():
                 return text_of(load(), context)
@@ -258,7 +270,18 @@ class Composer:
         except DataError as error:  # a template file leads out of its folder, or is not UTF-8 text
             raise ComposeError(str(error)) from None
         except (jinja2.TemplateError, FigureError, *TEMPLATE_SLIPS) as error:
-            raise ComposeError(template_error(shown, error, context, line)) from None
+            raise ComposeError(
+                template_error(shown, error, context, line, sources or self.source_of)
+            ) from None
+
+    def source_of(self, shown: str) -> str | None:
+        """The text of a template file as messages name it (`letters/x.md`, `templates/briefing.md`)."""
+        if shown in self.bodies:
+            return self.bodies[shown]
+        try:
+            return read_text(self.campaign.folder / shown, self.campaign.folder / shown.split("/")[0])
+        except DataError:
+            return None
 
     def letterhead(self, partner_logo: Image | None = None) -> Letterhead:
         """The group's name, logo and contact lines, for the top of the first page."""
