@@ -11,12 +11,10 @@ from functools import partial
 from pathlib import Path
 
 from keycities.compose.composition import Composition, prepare
-from keycities.compose.letter import Composed
+from keycities.compose.trial import try_every_document
 from keycities.data.cities import Campaign
 from keycities.data.inputs import load_inputs
-from keycities.data.letters import select
 from keycities.data.measures import MEASURES
-from keycities.errors import KeyCitiesError
 from keycities.figures.claims import Reconciliation, reconcile
 from keycities.figures.model import Figure, FigureBook
 from keycities.figures.revisions import revisions
@@ -39,9 +37,11 @@ HEADLINES = (
 @dataclass
 class Findings:
     """What `check` found: the inputs' warnings, sections of text to show (heading, body), notices about the
-    data (claims it does not bear out), and a one-line summary."""
+    data (claims it does not bear out), the problems met compiling the templates and composing every
+    document (each once), and a one-line summary."""
 
     warnings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
     sections: list[tuple[str, str]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     summary: str = ""
@@ -54,8 +54,9 @@ def check(
     figures: bool = False,
     recipients: Path | None = None,
 ) -> Findings:
-    """Validate every input of the project in `folder` (a DataError lists every problem) and report the
-    headline figures, the published claims with the reasons they differ, and the revisions between
+    """Validate every input of the project in `folder` (a DataError lists every problem), compile every
+    template and compose every document without rendering it (the problems are the findings'), and report
+    the headline figures, the published claims with the reasons they differ, and the revisions between
     releases; with `sources` the sources too, with `figures` every figure's name for templates. With
     `recipients`, that list is checked in place of the project's and the letters' own."""
     inputs = load_inputs(folder, strict, recipients)
@@ -80,11 +81,16 @@ def check(
                 figure_list(book, formatter),
             )
         )
-    findings.notices = claim_warnings(campaign, results, formatter) + document_notices(composition)
+    trial = try_every_document(composition)
+    findings.notices = claim_warnings(campaign, results, formatter) + trial.notices
+    findings.problems = trial.problems
     people = len(inputs.addressees) + sum(map(len, inputs.lists.values()))
+    composed = f"{_count(trial.composed + trial.failed, 'document')} composed"
+    if trial.failed:
+        composed += f", {trial.failed} of them failed (the problems below)"
     findings.summary = (
         f"{_count(len(campaign.members), 'member')}, {_count(people, 'recipient')} and "
-        f"{_count(len(inputs.letters), 'letter')} valid; {len(book.figures)} figures computed."
+        f"{_count(len(inputs.letters), 'letter')} valid; {len(book.figures)} figures computed; {composed}."
     )
     return findings
 
@@ -94,25 +100,6 @@ def data_notices(composition: Composition) -> list[str]:
     campaign = composition.inputs.campaign
     formatter = Formatter(campaign.data.group.money_style)
     return claim_warnings(campaign, reconcile(campaign, composition.composer.book), formatter)
-
-
-def document_notices(composition: Composition) -> list[str]:
-    """Once for each letter, and once for the briefing packs: the releases it cites that were published
-    after its date (each letter composed for its first recipient, the packs for the first member)."""
-    inputs, notices = composition.inputs, list[str]()
-    composers: list[Callable[[], Composed]] = [
-        partial(composition.composer.letter, letter, chosen[0])
-        for letter in inputs.letters.values()
-        if (chosen := select(letter, inputs.addressees_of(letter)))
-    ]
-    first = next(iter(inputs.campaign.members))
-    composers.append(partial(composition.briefings.briefing, first, "en-GB"))
-    for compose in composers:
-        try:
-            notices += compose().notices
-        except KeyCitiesError:  # the build reports a document that cannot be composed
-            continue
-    return [notice.replace(f"briefing pack {first} (en-GB)", "briefing packs") for notice in notices]
 
 
 def _count(number: int, noun: str) -> str:

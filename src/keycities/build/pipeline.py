@@ -33,6 +33,7 @@ from keycities.compose.blocks import Document
 from keycities.compose.composition import Composition, prepare
 from keycities.compose.email import Email
 from keycities.compose.letter import Composed
+from keycities.compose.problems import said_once
 from keycities.data.inputs import load_inputs
 from keycities.errors import BuildError, KeyCitiesError
 from keycities.figures.model import Figure
@@ -312,8 +313,8 @@ def _write_proof_page(run: _Run, mailed: MailedLookup | None) -> ProofNotes:
     warnings of this run, the data's notices; the notes it shows besides the documents, for the manifest."""
     report = run.report
     failures = [
-        f"Not rebuilt in this run, so the file listed is from an earlier build: {document}: {reason}"
-        for document, reason in report.failed
+        f"Not rebuilt in this run, so the file listed is from an earlier build: {failure}"
+        for failure in said_once(report.failed, [*report.built, *report.skipped])
     ]
     notes = ProofNotes(
         title=f"{run.composition.inputs.campaign.data.group.name}: documents to check",

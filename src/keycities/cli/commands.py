@@ -13,7 +13,7 @@ import click
 
 from keycities import __version__
 from keycities.cli.common import Commands, data_year_option, project_option, strict_option, warn
-from keycities.errors import BuildError
+from keycities.errors import BuildError, DataError
 
 if TYPE_CHECKING:
     from keycities.build.jobs import Selection
@@ -46,7 +46,11 @@ def cli(ctx: click.Context) -> None:
 def check(
     project: Path, strict: bool, show_sources: bool, list_figures: bool, recipients: Path | None
 ) -> None:
-    """Validate every input and show the headline figures and the published claims against them."""
+    """Validate every input, compile every template and compose every document, and show the headline
+    figures and the published claims against them.
+
+    Each letter is composed for each of its recipients and each pack for each member (without rendering
+    them), so that every problem in a template is listed at once, with its file and line."""
     from keycities.check import check as check_project
 
     findings = check_project(project, strict, show_sources, list_figures, recipients)
@@ -56,6 +60,8 @@ def check(
         click.echo(text)
     warn(findings.notices)
     click.echo(f"\n{findings.summary}")
+    if findings.problems:  # listed on stderr, with the exit code 1
+        raise DataError(findings.problems)
 
 
 out_option = click.option(
@@ -214,6 +220,7 @@ def _run_build(
 ) -> None:
     """Build the selected documents with a progress display, then print the summary; failures exit 1."""
     from keycities.build.pipeline import FORMATS, build_project
+    from keycities.compose.problems import said_once
     from keycities.mail.proof import mailed_statuses  # the proof page shows what the ledger says
 
     chosen = tuple(f for f in FORMATS if f in formats) or FORMATS
@@ -224,8 +231,8 @@ def _run_build(
             force=force, progress=progress.update, combined=combined, mailed=mailed_statuses,
         )  # fmt: skip
     warn(sorted(set(report.warnings)))
-    for document, reason in report.failed:
-        click.echo(f"error: {document}: {reason}", err=True)
+    for failure in said_once(report.failed, [*report.built, *report.skipped]):
+        click.echo(f"error: {failure}", err=True)
     removed = f", {len(report.removed)} removed" if report.removed else ""
     click.echo(
         f"{len(report.built)} built, {len(report.skipped)} skipped, {len(report.failed)} failed{removed} "

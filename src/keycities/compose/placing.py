@@ -22,7 +22,7 @@ import jinja2
 from jinja2.exceptions import FilterArgumentError
 from markupsafe import soft_str
 
-from keycities.compose.blocks import Chart
+from keycities.compose.blocks import Chart, Image
 from keycities.compose.citations import SourceNotes
 from keycities.compose.markdown import chart_marker, clean, escape, note_marker
 from keycities.errors import FigureError
@@ -134,6 +134,9 @@ class Placing:
         drawn once however often it is placed, with its sources cited in the caption."""
         charts = []
         for chart_ref, cited in self.charts:
+            if not _CHARTS_DRAWN.get():  # composing only to check the templates
+                charts.append(UNDRAWN)
+                continue
             if not chart_ref.drawn:
                 assert chart_ref.draw is not None  # placing a chart that cannot be drawn fails
                 chart_ref.drawn.append(chart_ref.draw())
@@ -146,6 +149,19 @@ class Placing:
 
 
 _PLACING: ContextVar[Placing] = ContextVar("placing")
+_CHARTS_DRAWN: ContextVar[bool] = ContextVar("charts_drawn", default=True)
+UNDRAWN = Chart(Image(b"", "image/svg+xml", "", 0), Image(b"", "image/png", "", 0), "")
+
+
+@contextmanager
+def charts_left_undrawn() -> Iterator[None]:
+    """Compose without drawing the charts placed (most of the time a briefing pack takes): each stands as
+    an empty chart. For composing only to find the templates' problems, never for a document to show."""
+    token = _CHARTS_DRAWN.set(False)
+    try:
+        yield
+    finally:
+        _CHARTS_DRAWN.reset(token)
 
 
 def figure_tree(book: FigureBook) -> dict[str, Any]:
