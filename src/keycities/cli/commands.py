@@ -17,6 +17,7 @@ from keycities.errors import BuildError, DataError
 
 if TYPE_CHECKING:
     from keycities.build.jobs import Selection
+    from keycities.data.schema import Language
     from keycities.figures.model import DataYear
 
 
@@ -153,21 +154,38 @@ def briefings(
 @cli.command()
 @project_option
 @strict_option
-@click.option("--letter", required=True, help="The letter (its file name in letters/, without .md).")
-@click.option("--recipient", help="The recipient id, any row of the list  [default: the letter's first]")
+@click.option("--letter", help="The letter (its file name in letters/, without .md); or give --city.")
+@click.option("--recipient", help="The recipient id, one the letter goes to  [default: the letter's first]")
 @click.option(
     "--recipients",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Take the recipient from this list (CSV or YAML) instead of the letter's.",
 )
+@click.option("--city", help="A member's briefing pack instead of a letter (its slug in cities.yaml).")
+@click.option(
+    "--language",
+    type=click.Choice(["en-GB", "cy"]),
+    default="en-GB",
+    show_default=True,
+    help="The pack's language, with --city: cy for the Welsh pack of a member that has one.",
+)
 @out_option
 def preview(
-    project: Path, strict: bool, letter: str, recipient: str | None, recipients: Path | None, out: Path | None
+    project: Path,
+    strict: bool,
+    letter: str | None,
+    recipient: str | None,
+    recipients: Path | None,
+    city: str | None,
+    language: Language,
+    out: Path | None,
 ) -> None:
-    """Write one letter as an HTML page to check in a browser, and print its path."""
+    """Write one letter, or one member's briefing pack, as an HTML page to check in a browser, and print
+    its path."""
     from keycities.build.preview import preview as write_preview
 
-    path = write_preview(project, letter, recipient, out or project / "out", warn, strict, recipients)
+    folder = out or project / "out"
+    path = write_preview(project, letter, recipient, folder, warn, strict, recipients, city, language)
     click.echo(path)
 
 
