@@ -41,7 +41,7 @@ def write_preview(composition: Composition, letter_name: str, recipient: str | N
             if listed
             else f"no recipient '{recipient}' in the list of letter '{letter_name}'"
         )
-        raise BuildError(f"{problem}; it goes to: {_listed(ids)}{_nearest(str(recipient), ids)}")
+        raise BuildError(f"{problem}{_nearest(str(recipient), ids)}; it goes to: {_listed(ids)}")
     composed = composition.composer.letter(letter, chosen)
     css = composition.inputs.folder / "templates" / letter.front.template.css
     return _write(composition, composed, css, out / "preview" / letter_name / f"{chosen.record.id}.html")
@@ -53,7 +53,7 @@ def write_pack_preview(composition: Composition, slug: str, language: Language, 
     names the file that would give it one."""
     members = list(composition.inputs.campaign.members)
     if slug not in members:
-        raise BuildError(f"no member '{slug}'{_nearest(slug, members)}; members: {', '.join(members)}")
+        raise BuildError(f"no member '{slug}'{_nearest(slug, members)}; the members: {', '.join(members)}")
     target = slug if language == "en-GB" else f"{slug}.{language}"
     job = next(
         (job for job in plan_briefings(composition, Selection(city=slug)) if job.target == target), None
@@ -79,9 +79,9 @@ def _listed(names: list[str], most: int = 12) -> str:
 
 
 def _nearest(name: str, names: list[str]) -> str:
-    """`; did you mean 'wakefield'?` when one of `names` is close to `name`."""
-    close = get_close_matches(name, names, n=1)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    """` (did you mean 'wakefield'?)` when one of `names` is close to `name`."""
+    close = get_close_matches(name, names, n=1, cutoff=0.8)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def preview(
@@ -97,10 +97,10 @@ def preview(
 ) -> Path:
     """Load the project in `folder` (`recipients` in place of its lists), pass its warnings to `warn`, and
     write the preview page of one letter (`letter_name`) or of one member's pack (`city`, in `language`)."""
-    if (letter_name is None) == (city is None):
-        raise BuildError(
-            "give --letter NAME to preview a letter or --city SLUG to preview a pack, one of them"
-        )
+    if letter_name is None and city is None:
+        raise BuildError("give --letter NAME to preview a letter, or --city SLUG to preview a member's pack")
+    if letter_name is not None and city is not None:
+        raise BuildError("--letter and --city each pick a document to preview; give one of them")
     if city is not None and (recipient or recipients):
         raise BuildError("--recipient and --recipients pick a letter's recipient; --city previews a pack")
     if letter_name is not None and language != "en-GB":
