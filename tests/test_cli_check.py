@@ -110,7 +110,8 @@ def test_headline_table_has_a_header_and_a_rule(shipped_check):
 def test_the_summary_line_counts_members_and_figures(shipped_check, book):
     # recipients: the 9 of recipients.yaml and the 73 MPs of the MP letter's own list
     assert shipped_check.stdout.splitlines()[-1] == (
-        f"24 members, 82 recipients and 2 letters valid; {len(book.figures)} figures computed."
+        f"24 members, 82 recipients and 2 letters valid; {len(book.figures)} figures computed; "
+        "107 documents composed."
     )
 
 

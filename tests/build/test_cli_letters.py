@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 import shutil
@@ -256,3 +257,91 @@ def test_manifest_lists_every_output_with_its_sha256(built: ShippedBuild) -> Non
         assert "group.gva" in names and "group.population" in names
         if entry["format"] == "pdf":
             assert entry["pages"] >= 2
+
+
+def test_preview_refuses_a_recipient_the_letter_does_not_go_to(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    edit(project / "letters" / f"{SHIPPED_LETTER}.md", "to: [all]", "to: [prime-minister, chancellor]")
+    result = invoke(
+        "preview", "--project", project, "--letter", SHIPPED_LETTER,
+        "--recipient", "leader-of-the-opposition", "--out", tmp_path / "out",
+    )  # fmt: skip
+    assert_clean_failure(
+        result,
+        f"error: letter '{SHIPPED_LETTER}' does not go to 'leader-of-the-opposition': its 'to:' leaves them "
+        "out; it goes to: prime-minister, chancellor\n",
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_preview_suggests_the_nearest_recipient(tmp_path: Path) -> None:
+    result = invoke(
+        "preview", "--project", PROJECT_ROOT, "--letter", SHIPPED_LETTER, "--recipient", "prime-ministr",
+        "--out", tmp_path / "out",
+    )  # fmt: skip
+    assert_clean_failure(
+        result,
+        "no recipient 'prime-ministr' in the list of letter 'cities-in-action' (did "
+        "you mean 'prime-minister'?); it goes to: prime-minister, chancellor,",
+    )
+
+
+# ---- preview of a briefing pack ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("city", "language", "file", "title", "text"),
+    [
+        (
+            "wakefield",
+            "en-GB",
+            "wakefield.html",
+            "Wakefield: briefing pack",
+            "Case study: Wakefield in figures",
+        ),
+        ("swansea", "cy", "swansea.cy.html", "Abertawe: pecyn briffio", "Ffigurau allweddol"),
+    ],
+)
+def test_preview_writes_a_members_pack(
+    tmp_path: Path, city: str, language: str, file: str, title: str, text: str
+) -> None:
+    out = tmp_path / "out"
+    result = invoke(
+        "preview", "--project", PROJECT_ROOT, "--city", city, "--language", language, "--out", out
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    printed = Path(result.stdout.strip())
+    assert printed == out / "preview" / "briefings" / file
+    page = printed.read_text(encoding="utf-8")
+    assert f'<html lang="{language}">' in page
+    assert f"<title>{title}</title>" in page
+    assert text in html.unescape(page)
+    assert '<img class="chart" src="data:image/svg+xml;base64,' in page  # its charts are drawn
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|file:)?//""", page, re.IGNORECASE)
+    assert list(out.rglob("*.html")) == [printed]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["--city", "wakfield"],
+            "error: no member 'wakfield' (did you mean 'wakefield'?); the members: blackpool, bournemouth,",
+        ),
+        (
+            ["--city", "wakefield", "--language", "cy"],
+            "error: wakefield has no Welsh pack: cities/wakefield.cy.md would give it one; write that file",
+        ),
+        (
+            ["--city", "wakefield", "--letter", SHIPPED_LETTER],
+            "error: --letter and --city each pick a document",
+        ),
+        ([], "error: give --letter NAME to preview a letter, or --city SLUG to preview a member's pack"),
+        (["--city", "wakefield", "--recipient", "prime-minister"], "--city previews a pack"),
+        (["--letter", SHIPPED_LETTER, "--language", "cy"], "--language picks a pack's language"),
+    ],
+)
+def test_preview_errors_name_the_fix(tmp_path: Path, arguments: list[str], message: str) -> None:
+    result = invoke("preview", "--project", PROJECT_ROOT, *arguments, "--out", tmp_path / "out")
+    assert_clean_failure(result, message)
+    assert not (tmp_path / "out").exists()
