@@ -115,6 +115,7 @@ class Composer:
             keep_trailing_newline=True,
         )
         self.images: dict[str, Image] = {}
+        self.snippets: dict[str, jinja2.Template] = {}
 
     def letter(self, letter: Letter, addressee: Addressee) -> Composed:
         """One letter for one recipient, with address block, salutation, close, signature and source notes."""
@@ -245,8 +246,14 @@ class Composer:
         self, source: str, context: dict[str, Any], placing: Placing, shown: str, line: int
     ) -> str:
         """A one-line template (a postscript, on `line` of `shown`) filled in."""
-        load = partial(self.environment.from_string, source)
+        load = partial(self.compiled, source)
         return self._filled(load, context, placing, shown, line, lambda _: source)
+
+    def compiled(self, source: str) -> jinja2.Template:
+        """A template held in one line of a file, compiled once however many documents fill it in."""
+        if source not in self.snippets:
+            self.snippets[source] = self.environment.from_string(source)
+        return self.snippets[source]
 
     def _filled(
         self,

@@ -97,7 +97,7 @@ def compile_problems(composition: Composition) -> list[str]:
             attempt(str(body.file), partial(environment.get_template, str(body.file)))
         for key, source in _one_line_templates(letter):
             line = letter.located.line(key)
-            attempt(str(letter.body.file), partial(environment.from_string, source), line)
+            attempt(str(letter.body.file), partial(composition.composer.compiled, source), line)
     templates = inputs.folder / "templates"
     for path in sorted(templates.rglob("*.md")) if templates.is_dir() else []:
         name = path.relative_to(templates).as_posix()
