@@ -273,7 +273,10 @@ def test_failed_letter_writes_nothing_and_other_outputs_stay_byte_identical(proj
     broken_third = line_of(third, "{{ figures.group.gvaa }}")
     result = build_pm(project, out)
     assert_clean_failure(
-        result, f"letters/second.md:{broken_second}: ", f"letters/third.md:{broken_third}: ", "'gvaa'"
+        result,
+        f"letters/second.md:{broken_second}: ",
+        f"letters/third.md:{broken_third}: ",
+        "'figures.group.gvaa' is undefined; did you mean `figures.group.gva`?",
     )
     assert summary(result) == (0, 1, 2)
     # Nothing for the new letter; the old letters' files are exactly as they were.

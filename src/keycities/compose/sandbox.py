@@ -103,10 +103,12 @@ class NamedUndefined(jinja2.StrictUndefined):
         name: str | None = None,
         exc: type[jinja2.TemplateRuntimeError] = jinja2.UndefinedError,
     ) -> None:
+        # An unknown name fails with an UnknownName, which keeps what the name was looked up in; another
+        # failure (the sandbox's refusal of an unsafe attribute) keeps its own exception.
         def unknown(message: str) -> UnknownName:
             return UnknownName(message, obj, name, hint is not None)
 
-        super().__init__(hint, obj, name, unknown)  # type: ignore[arg-type]
+        super().__init__(hint, obj, name, unknown if exc is jinja2.UndefinedError else exc)  # type: ignore[arg-type]
 
 
 class FolderLoader(jinja2.BaseLoader):
@@ -161,10 +163,12 @@ def template_error(
         if frames:
             place, line = frames[-1].filename, frames[-1].lineno
             break
-    written = ""
-    if isinstance(error, UnknownName) and sources is not None and (text := sources(place)) is not None:
-        lines = text.splitlines()
-        written = text if line_in_file is not None else lines[line - 1] if line and line <= len(lines) else ""
+    written = ""  # where an unknown name is looked for as written: its line, or the one-line template
+    text = sources(place) if isinstance(error, UnknownName) and sources is not None else None
+    if text is not None and line_in_file is not None:
+        written = text
+    elif text is not None and line and line <= len(text.splitlines()):
+        written = text.splitlines()[line - 1]
     return f"{place}:{line or '?'}: {_what_went_wrong(error, context, written)}"
 
 
