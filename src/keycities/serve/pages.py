@@ -21,6 +21,7 @@ from keycities.render.html import PACKAGE_ASSETS, render_html
 PREVIEW_ASSETS = PACKAGE_ASSETS / "preview"
 SCRIPT_PATH = "/_preview/reload.js"
 EVENTS_PATH = "/_preview/events"
+STYLESHEETS_PATH = "/_preview/styles/"
 # What render.html writes for a PageBreak block: a new sheet starts there. Text never holds it, since
 # every piece of text is escaped.
 PAGE_BREAK_MARKUP = '<div class="page-break"'
@@ -69,19 +70,30 @@ def pack_path(slug: str, welsh: bool) -> str:
     return f"/briefings/{quote(slug, safe='')}{'.cy' if welsh else ''}"
 
 
+def document_stylesheet(layout_css: str) -> str:
+    """What a document page is styled with: its layout's stylesheet (fonts and images inlined), then the
+    sheets on grey and the bar."""
+    return f"{layout_css}\n{asset('sheets.css')}\n{asset('site.css')}"
+
+
 def document_page(
-    document: Document, layout_css: str, *, label: str, notices: Sequence[str], version: str
+    document: Document, stylesheet_path: str, *, label: str, notices: Sequence[str], version: str
 ) -> Page:
-    """A composed document as the browser shows it: the layout's stylesheet, then the sheets on grey."""
-    html = render_html(document, stylesheet=f"{layout_css}\n{asset('sheets.css')}\n{asset('site.css')}")
+    """A composed document as the browser shows it, styled by the stylesheet the server keeps at
+    `stylesheet_path` (linked, not inlined: its fonts make it megabytes, which the browser then keeps
+    from one reload to the next)."""
+    html = render_html(document, stylesheet="")
     breaks = sum(isinstance(block, PageBreak) for block in document.blocks)
-    # Found from the end: text in the article is escaped, but the stylesheets before it may mention tags.
-    article = html.rindex("<article")
-    body = html.rindex("<body>", 0, article) + len("<body>")
+    head = html.index("</head>")  # the first: with no stylesheet, the head holds only escaped text
+    article = html.index("<article", head)
+    body = html.rindex("<body>", head, article) + len("<body>")
     end = html.rindex("</body>")
+    link = f'<link rel="stylesheet" href="{escape(stylesheet_path)}">\n'
     sheets = _into_sheets(html[body:end], breaks)
     bar = _bar(label, notices)
-    return Page(200, f"{html[:body]}\n{bar}{sheets}{_script(version)}\n{html[end:]}")
+    return Page(
+        200, f"{html[:head]}{link}{html[head:body]}\n{bar}{sheets}{_script(version)}\n{html[end:]}"
+    )
 
 
 def _into_sheets(html: str, breaks: int) -> str:

@@ -12,14 +12,17 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from keycities.errors import ServeError
-from keycities.render.html import SEALED_PAGE_POLICY
-from keycities.serve.pages import EVENTS_PATH, SCRIPT_PATH, asset
+from keycities.serve.pages import EVENTS_PATH, SCRIPT_PATH, STYLESHEETS_PATH, asset
 from keycities.serve.site import Site
 from keycities.serve.watch import ProjectWatcher, Versions
 
 HOST = "127.0.0.1"
-# A page loads nothing from outside itself but the reload script and its events, from this server.
-PAGE_POLICY = f"{SEALED_PAGE_POLICY}; script-src 'self'; connect-src 'self'; base-uri 'none'"
+# A page loads nothing but its images and fonts inlined as data: URLs and, from this server, its stylesheet,
+# the reload script and its events (render.html's SEALED_PAGE_POLICY, with those three allowed).
+PAGE_POLICY = (
+    "default-src 'none'; img-src data:; font-src data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'"
+)
 KEEP_ALIVE_SECONDS = 15.0  # a comment on the event stream this often, so a closed page is noticed
 
 
@@ -90,6 +93,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._events()
             elif path == SCRIPT_PATH:
                 self._send(200, asset("reload.js").encode(), "text/javascript; charset=utf-8")
+            elif path.startswith(STYLESHEETS_PATH) and (
+                stylesheet := self.server.site.stylesheet(path.removeprefix(STYLESHEETS_PATH))
+            ):
+                # Named by its content: kept by the browser, so a reload fetches only the page.
+                self._send(200, stylesheet.encode(), "text/css; charset=utf-8", "max-age=31536000, immutable")
             else:
                 page = self.server.site.page(path)
                 self._send(page.status, page.html.encode(), "text/html; charset=utf-8")
@@ -102,11 +110,11 @@ class _Handler(BaseHTTPRequestHandler):
         port = self.server.server_address[1]
         return self.headers.get("Host", "") in (f"{HOST}:{port}", f"localhost:{port}")
 
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
+    def _send(self, status: int, body: bytes, content_type: str, caching: str = "no-store") -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
+        self.send_header("Cache-Control", caching)
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Content-Security-Policy", PAGE_POLICY)
         self.end_headers()

@@ -7,6 +7,7 @@ and each part must be one of the project's own; nothing in a path is ever used a
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from pathlib import Path
 from urllib.parse import unquote
@@ -21,10 +22,12 @@ from keycities.formatting import Formatter
 from keycities.render.html import load_stylesheet
 from keycities.render.pool import asset_folders
 from keycities.serve.pages import (
+    STYLESHEETS_PATH,
     LetterEntry,
     PackEntry,
     Page,
     document_page,
+    document_stylesheet,
     index_page,
     not_found_page,
     problem_page,
@@ -32,6 +35,7 @@ from keycities.serve.pages import (
 from keycities.serve.watch import Versions
 
 WELSH_SUFFIX = ".cy"
+KEPT_STYLESHEETS = 8  # layouts in use at once: the group's, members' own, a letter's
 
 
 class Site:
@@ -42,6 +46,9 @@ class Site:
         self._lock = threading.Lock()  # one page at a time: composing shares the project's state
         self._loaded: tuple[str, Composition | KeyCitiesError] | None = None
         self._pages: dict[str, Page] = {}
+        # Each document page's stylesheet, named by its SHA-256: the same name is always the same text,
+        # so the browser may keep it.
+        self._stylesheets: dict[str, str] = {}
 
     def page(self, path: str) -> Page:
         """The page for a path of the preview (`/`, `/letters/<letter>/<recipient>`, `/briefings/<slug>`
@@ -119,7 +126,7 @@ class Site:
         try:
             composed = composition.composer.letter(letter, chosen)
             css = self._layout(self.folder / "templates" / letter.front.template.css)
-            return _document(composed, css, label, version)
+            return self._document(composed, css, label, version)
         except KeyCitiesError as error:
             return problem_page(f"Cannot show letter {name} to {recipient}", _problems(error), [], version)
 
@@ -136,18 +143,34 @@ class Site:
         try:
             composed = composition.briefings.briefing(slug, language)
             css = self._layout(own if own.is_file() else templates / "print.css")
-            return _document(composed, css, f"Briefing pack: {member.name} ({language})", version)
+            return self._document(composed, css, f"Briefing pack: {member.name} ({language})", version)
         except KeyCitiesError as error:
             return problem_page(f"Cannot show the briefing pack {target}", _problems(error), [], version)
+
+    def stylesheet(self, name: str) -> str | None:
+        """A stylesheet a document page links to, by the name it was given (None for any other name)."""
+        with self._lock:
+            return self._stylesheets.get(name)
+
+    def _document(self, composed: Composed, layout_css: str, label: str, version: str) -> Page:
+        stylesheet = document_stylesheet(layout_css)
+        name = f"{hashlib.sha256(stylesheet.encode()).hexdigest()}.css"
+        self._stylesheets.pop(name, None)
+        self._stylesheets[name] = stylesheet  # the newest last; the oldest go beyond a few layouts
+        for oldest in list(self._stylesheets)[:-KEPT_STYLESHEETS]:
+            del self._stylesheets[oldest]
+        return document_page(
+            composed.document,
+            STYLESHEETS_PATH + name,
+            label=label,
+            notices=composed.notices,
+            version=version,
+        )
 
     def _layout(self, css: Path) -> str:
         """A layout's stylesheet with every file it names inlined, as the preview command makes it."""
         resolve_inside(self.folder / "templates", css)
         return load_stylesheet(css, inline_from=asset_folders(self.folder))
-
-
-def _document(composed: Composed, css: str, label: str, version: str) -> Page:
-    return document_page(composed.document, css, label=label, notices=composed.notices, version=version)
 
 
 def _problems(error: KeyCitiesError) -> list[str]:
