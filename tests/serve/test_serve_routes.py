@@ -88,8 +88,8 @@ def test_each_listed_document_is_served_as_sheets_with_the_reload_script(server:
     stylesheet = get(server, linked[1])
     assert stylesheet.status == 200 and stylesheet.headers["content-type"] == "text/css; charset=utf-8"
     assert "immutable" in stylesheet.headers["cache-control"]
-    assert '@font-face { font-family: "Carlito"' in stylesheet.text and "url(\"data:font/" in stylesheet.text
-    assert ".sheet {" in stylesheet.text and "url(\"file:" not in stylesheet.text
+    assert '@font-face { font-family: "Carlito"' in stylesheet.text and 'url("data:font/' in stylesheet.text
+    assert ".sheet {" in stylesheet.text and 'url("file:' not in stylesheet.text
     script = get(server, "/_preview/reload.js")
     assert script.status == 200 and script.headers["content-type"].startswith("text/javascript")
     assert "EventSource" in script.text
@@ -201,6 +201,15 @@ def test_a_broken_file_is_shown_with_its_file_and_line_until_it_is_fixed(tmp_pat
         letter.write_text(original, encoding="utf-8")
         fixed = wait_for(server, "/letters/cities-in-action/prime-minister", 200)
         assert "Dear Prime Minister," in fixed.text
+
+        template = project / "templates" / "briefing.md"
+        shipped = template.read_text(encoding="utf-8")
+        documents.edit(template, "{{ group.name }}", "{% if %}")
+        template_line = documents.line_of(template, "{% if %}")
+        pack = wait_for(server, "/briefings/wakefield", 500)
+        assert f"templates/briefing.md:{template_line}: Expected an expression" in pack.text
+        template.write_text(shipped, encoding="utf-8")
+        assert "Wakefield" in wait_for(server, "/briefings/wakefield", 200).text
 
         documents.edit(cities, "ons_code: E06000009", "ons_code: X06000009")
         cities_line = documents.line_of(cities, "X06000009")

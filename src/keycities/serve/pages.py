@@ -91,9 +91,7 @@ def document_page(
     link = f'<link rel="stylesheet" href="{escape(stylesheet_path)}">\n'
     sheets = _into_sheets(html[body:end], breaks)
     bar = _bar(label, notices)
-    return Page(
-        200, f"{html[:head]}{link}{html[head:body]}\n{bar}{sheets}{_script(version)}\n{html[end:]}"
-    )
+    return Page(200, f"{html[:head]}{link}{html[head:body]}\n{bar}{sheets}{_script(version)}\n{html[end:]}")
 
 
 def _into_sheets(html: str, breaks: int) -> str:

@@ -77,9 +77,7 @@ class Site:
         ):
             return not_found_page(f"No page at {path}", version)
         if isinstance(loaded, KeyCitiesError):
-            return problem_page(
-                "The project cannot be loaded", _problems(loaded), _warnings(loaded), version
-            )
+            return problem_page("The project cannot be loaded", _problems(loaded), _warnings(loaded), version)
         if parts in ([], ["index.html"]):
             return self._index(loaded, version)
         if parts[0] == "letters":
@@ -143,7 +141,8 @@ class Site:
         try:
             composed = composition.briefings.briefing(slug, language)
             css = self._layout(own if own.is_file() else templates / "print.css")
-            return self._document(composed, css, f"Briefing pack: {member.name} ({language})", version)
+            label = f"Briefing pack: {member.name}{' (Welsh)' if language == 'cy' else ''}"
+            return self._document(composed, css, label, version)
         except KeyCitiesError as error:
             return problem_page(f"Cannot show the briefing pack {target}", _problems(error), [], version)
 
