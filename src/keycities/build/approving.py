@@ -115,9 +115,15 @@ def approve(
         approvals.add(approval)
         report.approved.append(output.path)
     covered = {output.path for output in expected}
-    for job in jobs:
-        if not any(job.relative_path(file_format) in records for file_format in FORMATS):
+    built_collections = {record.collection for record in records.values()}
+    for job in jobs:  # one of a letter's recipients, or a pack, missing beside the others
+        paths = (job.relative_path(file_format) for file_format in FORMATS)
+        if job.collection in built_collections and not any(path in records for path in paths):
             report.refused.append((job.label, NOT_BUILT))
+    unbuilt = sorted({job.collection for job in jobs} - built_collections)
+    report.warnings += [
+        f"{name}: none of its documents is built in {out}, so none is approved" for name in unbuilt
+    ]
     for path, record in sorted(records.items()):
         if path not in covered and _selected(record.kind, record.collection, record.target, selection):
             report.refused.append((path, GONE))
