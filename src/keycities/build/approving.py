@@ -35,8 +35,6 @@ FORMATS: tuple[Format, ...] = ("pdf", "docx")
 
 Clock = Callable[[], datetime]
 
-NOT_BUILT = "not built: build it first (if its build failed, the build's output and the proof page say why)"
-
 GONE = (
     "its recipient or member is no longer in the data, or the letters were built from another recipients "
     "file (give the same --recipients) or data year (the same --data-year)"
@@ -115,14 +113,13 @@ def approve(
         approvals.add(approval)
         report.approved.append(output.path)
     covered = {output.path for output in expected}
-    built_collections = {record.collection for record in records.values()}
-    for job in jobs:  # one of a letter's recipients, or a pack, missing beside the others
-        paths = (job.relative_path(file_format) for file_format in FORMATS)
-        if job.collection in built_collections and not any(path in records for path in paths):
-            report.refused.append((job.label, NOT_BUILT))
-    unbuilt = sorted({job.collection for job in jobs} - built_collections)
+    unbuilt: dict[str, list[str]] = {}  # documents the selection covers of which no file is built
+    for job in jobs:
+        if not any(job.relative_path(file_format) in records for file_format in FORMATS):
+            unbuilt.setdefault(job.collection, []).append(job.target)
     report.warnings += [
-        f"{name}: none of its documents is built in {out}, so none is approved" for name in unbuilt
+        f"{name}: {_few(targets)} not built in {out}, so not approved; build, check, then approve them"
+        for name, targets in sorted(unbuilt.items())
     ]
     for path, record in sorted(records.items()):
         if path not in covered and _selected(record.kind, record.collection, record.target, selection):
@@ -217,6 +214,12 @@ def _unfit(out: Path, record: ManifestRecord, expected: Expected) -> str | None:
             "an older file; build it again and check it"
         )
     return None
+
+
+def _few(names: list[str]) -> str:
+    """`a, b and c`, or the first few and how many more."""
+    shown = names[:5] + ([f"{len(names) - 5} more"] if len(names) > 5 else [])
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
 
 
 def _parts_of(path: str) -> tuple[str, str, str]:
