@@ -155,7 +155,7 @@ def test_without_javascript_the_table_shows_everything(small: Small) -> None:
     assert page.filters is not None and "hidden" in page.filters  # controls that need the script
     assert page.buttons == [] and page.shown == "4 documents listed"
     assert "<table" in html and "<caption>" in html
-    assert [header.get("scope") for header in page.headers] == ["col"] * 8
+    assert [header.get("scope") for header in page.headers] == ["col"] * 9
     # self-contained: no external file and no network
     assert not re.search(r"<link|<script [^>]*src=|src=\"(https?:)?//|@import|url\(", html)
 
