@@ -45,19 +45,19 @@ WORDS = {
     },
     "cy": {
         "title": "{name}: pecyn briffio",
-        "subject": "{name} a'r {group}: ffigurau, gofynion a blaenoriaethau lleol",
+        "subject": "{name} a’r {group}: ffigurau, gofynion a blaenoriaethau lleol",
         "notes": "Ffynonellau a dull",
-        "productivity_caption": "{label}, aelodau'r grŵp",
+        "productivity_caption": "{label}, aelodau’r grŵp",
         "not_shown": "Heb eu dangos, am nad oes ffigur: {names}.",
         "share_caption": "Cyfran {name} o GVA y grŵp, {year}.",
         "others": "Aelodau eraill",
-        "productivity_alt": "Siart bar o GVA fesul swydd wedi'i llenwi yn {year} ar gyfer y {count} aelod "
-        "sydd â ffigur, o'r uchaf i'r isaf, gyda chyfartaledd {benchmark} ({average}) wedi'i nodi â "
+        "productivity_alt": "Siart bar o GVA fesul swydd wedi’i llenwi yn {year} ar gyfer y {count} aelod "
+        "sydd â ffigur, o’r uchaf i’r isaf, gyda chyfartaledd {benchmark} ({average}) wedi’i nodi â "
         "llinell solet a chanolrif y grŵp ({median}) â llinell doredig. {where}",
         "median": "Canolrif y grŵp",
-        "highlighted": "Mae {name}, wedi'i amlygu, yn {rank}, gyda {value}.",
-        "not_charted": "Nid oes ffigur ar gyfer {name}, felly nid yw i'w weld ({why}).",
-        "share_alt": "Bar yn dangos GVA y grŵp yn {year}, {total}, wedi'i rannu rhwng {value} {name} "
+        "highlighted": "Mae {name}, wedi’i amlygu, yn {rank}, gyda {value}.",
+        "not_charted": "Nid oes ffigur ar gyfer {name}, felly nid yw i’w weld ({why}).",
+        "share_alt": "Bar yn dangos GVA y grŵp yn {year}, {total}, wedi’i rannu rhwng {value} {name} "
         "({share}) a {rest} yr aelodau eraill.",
     },
 }

@@ -15,20 +15,19 @@ from keycities.figures.model import PUBLISHED, Figure
 from keycities.formatting import Formatter
 
 RELEASED = {"en-GB": "released", "cy": "cyhoeddwyd"}
+SOURCE_WORDS = {"en-GB": ("Source", "Sources"), "cy": ("Ffynhonnell", "Ffynonellau")}  # one, several
 WORDS = {
     "en-GB": {
         "missing": "not available",
         "exact": "{value} before rounding",
         "rounded": "Includes a value its source rounded to the nearest {to}.",
         "covers": "Covers {coverage}.",
-        "source": "Source",
     },
     "cy": {
         "missing": "dim ar gael",
         "exact": "{value} cyn talgrynnu",
-        "rounded": "Yn cynnwys gwerth a dalgrynnwyd gan ei ffynhonnell i'r {to} agosaf.",
+        "rounded": "Yn cynnwys gwerth a dalgrynnwyd gan ei ffynhonnell i’r {to} agosaf.",
         "covers": "Yn cwmpasu {coverage}.",
-        "source": "Ffynhonnell",
     },
 }
 
@@ -60,7 +59,8 @@ class SourceNotes:
 
     def describe(self, figure: Figure, shown: str | None = None) -> str:
         """`Label: value. Method. Covers 23 of 24 members. Sources: [A], [B].` The value as the text shows
-        it, and, when the text rounds it further than usual, its value before rounding too."""
+        it, and, when the text rounds it further than usual, its value before rounding too. In a Welsh
+        document the label, method and words are Welsh (`figure_words.py`)."""
         words = WORDS[self.formatter.language]
         label = self.welsh.label(figure) if self.welsh else figure.label
         if figure.value is None:
@@ -79,7 +79,8 @@ class SourceNotes:
         if figure.rounded_to:
             rounded = " " + words["rounded"].format(to=self.formatter.number(figure.rounded_to))
         cited = ", ".join(f"[{self.cite(key)}]" for key in figure.sources)
-        return clean(f"{label}: {value}.{method}{covers}{rounded} {words['source']}: {cited}.")
+        source = SOURCE_WORDS[self.formatter.language][len(figure.sources) > 1]
+        return clean(f"{label}: {value}.{method}{covers}{rounded} {source}: {cited}.")
 
     def cite(self, key: str) -> str:
         """The letter a source is cited by in this document: A, B, C... in order of first use."""

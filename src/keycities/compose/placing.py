@@ -23,7 +23,7 @@ from jinja2.exceptions import FilterArgumentError
 from markupsafe import soft_str
 
 from keycities.compose.blocks import Chart
-from keycities.compose.citations import SourceNotes
+from keycities.compose.citations import SOURCE_WORDS, SourceNotes
 from keycities.compose.markdown import InEnglish, chart_marker, clean, english_passage, escape, note_marker
 from keycities.compose.mutations import MUTATION_FILTERS
 from keycities.errors import FigureError
@@ -31,9 +31,6 @@ from keycities.figures.model import Figure, FigureBook
 from keycities.formatting import Formatter
 
 NOT_AVAILABLE = {"en-GB": "not available", "cy": "dim ar gael"}
-
-
-SOURCE_WORDS = {"en-GB": ("Source", "Sources"), "cy": ("Ffynhonnell", "Ffynonellau")}  # one, several
 
 
 # After a passage left in English in a document in another language.
