@@ -292,7 +292,7 @@ def test_wakefield_pack_shows_its_local_content(
     assert_points_under_asks(text, "Wakefield", points, shipped)
     quote = front_matter(local_file)["quote"]
     assert isinstance(quote, dict)
-    assert squash(f"“{quote['text']}” {quote['by']}") in squash(text)
+    assert squash(f"“{quote['text']}” — {quote['by']}") in squash(text)
     # The case study, with its placeholders filled from the data (a note reference follows a figure).
     assert squash("Case study: Wakefield in figures") in squash(text)
     assert re.search(r"In 2017 Wakefield had 159,876(\d+)? filled jobs", text)
