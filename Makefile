@@ -3,7 +3,7 @@
 #   make test   installs the project with its test tools and runs the tests and checks
 PYTHON ?= python3
 SYSTEM_PACKAGES = libharfbuzz-subset0
-# chromium: the proof page's test opens it in a headless browser.
+# chromium: the proof page's and the live preview's tests open it in a headless browser.
 TEST_SYSTEM_PACKAGES = $(SYSTEM_PACKAGES) chromium
 
 .PHONY: all install install-test test

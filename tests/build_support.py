@@ -95,7 +95,7 @@ def assert_consistent(out: Path) -> None:
 
 
 # The proof page's columns, in order (each body row's cells).
-THUMBNAIL, DOCUMENT, RECIPIENT, SALUTATION, EMAIL, MAILED, WARNINGS, FILES = range(8)
+THUMBNAIL, DOCUMENT, RECIPIENT, SALUTATION, EMAIL, APPROVED, MAILED, WARNINGS, FILES = range(9)
 
 
 class ProofPage(HTMLParser):

@@ -103,6 +103,15 @@ def test_a_stage_does_not_import_a_later_one(importer: str, forbidden: str) -> N
     assert forbidden not in graph.get(importer, set()), f"{importer}/ imports {forbidden}/"
 
 
+def test_the_live_preview_uses_only_the_stages_that_make_documents() -> None:
+    """serve/ composes and renders as a build does (data, figures, compose, render) but writes nothing, so
+    it needs neither build/ nor mail/; only the command line starts it."""
+    graph = unit_graph()
+    assert graph["serve"] <= {"data", "figures", "compose", "render", "errors", "formatting"}, graph["serve"]
+    users = sorted(unit_name for unit_name, imported in graph.items() if "serve" in imported)
+    assert users == ["cli"], users
+
+
 def test_only_the_command_line_imports_click() -> None:
     users = [
         name

@@ -36,3 +36,7 @@ class BuildError(KeyCitiesError):
 
 class MailError(KeyCitiesError):
     """Mail could not be prepared or sent."""
+
+
+class ServeError(KeyCitiesError):
+    """The live preview could not start (its port is taken, say)."""

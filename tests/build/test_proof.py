@@ -38,7 +38,7 @@ from PIL import Image
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (`make test` does)")
 SENT = re.compile(r"^sent \d{4}-\d\d-\d\d \d\d:\d\d UTC$")
-HOLDERS = {"test-one": "Alex Example", "test-two": "Test Office Two", "test-three": "Sam Sample"}
+HOLDERS = {"test-one": "Alex Example", "test-two": "Test Office Two", "test-three": "Councillor Sam Sample"}
 SALUTATIONS = {
     "test-one": "Dear Mx Example",
     "test-two": "Dear Sir or Madam",
@@ -119,7 +119,15 @@ def test_summary_counts_and_the_data_notices_apart_from_the_warnings(small: Smal
     page = open_page(small)
     records = documents(small.out)
     warned = sum(bool(record["warnings"]) for record in records.values())
-    assert page.summary == {"documents": 4, "letters": 3, "packs": 1, "mailed": 0, "warnings": warned}
+    assert page.summary == {
+        "documents": 4,
+        "letters": 3,
+        "packs": 1,
+        "approved": 0,
+        "not-approved": 4,
+        "mailed": 0,
+        "warnings": warned,
+    }
     manifest = json.loads((small.out / "manifest.json").read_text(encoding="utf-8"))
     notices = manifest["proof"]["notices"]
     assert any("Our collective annual GVA is £130.5bn” differs from the data" in n for n in notices)
@@ -151,7 +159,7 @@ def test_without_javascript_the_table_shows_everything(small: Small) -> None:
     assert page.filters is not None and "hidden" in page.filters  # controls that need the script
     assert page.buttons == [] and page.shown == "4 documents listed"
     assert "<table" in html and "<caption>" in html
-    assert [header.get("scope") for header in page.headers] == ["col"] * 8
+    assert [header.get("scope") for header in page.headers] == ["col"] * 9
     # self-contained: no external file and no network
     assert not re.search(r"<link|<script [^>]*src=|src=\"(https?:)?//|@import|url\(", html)
 
@@ -222,7 +230,7 @@ def sort_states(page: ProofPage) -> dict[str, str | None]:
 @needs_chromium
 def test_column_headings_get_buttons_and_sort_from_the_query_string(small: Small) -> None:
     plain = open_page(small)
-    assert plain.buttons == ["document", "recipient", "salutation", "email", "mailed", "warnings"]
+    assert plain.buttons == ["document", "recipient", "salutation", "email", "approved", "mailed", "warnings"]
     assert set(sort_states(plain).values()) == {"none"}
     assert [target_of(row) for row in plain.rows] == ["wakefield", "test-one", "test-three", "test-two"]
 
@@ -362,6 +370,9 @@ def test_the_mailed_column_follows_the_ledger_through_send_confirm_status_and_bu
     small: Small, smtp: LoopbackController, handler: Handler
 ) -> None:
     use_server(small, smtp.port)
+    approved = invoke("approve", "--project", small.project, "--out", small.out, "--recipients", small.csv,
+                      "--by", "Jane Smith")  # fmt: skip
+    assert approved.exit_code == 0, approved.describe()
     handler.drop_in_data = {"t2@example.org"}  # handed over, no reply: awaiting confirmation
     handler.reject = {"t3@example.org"}
     sent = mail(small, "send")

@@ -161,6 +161,9 @@ def test_a_members_own_text_cannot_change_the_figures_of_another_pack(
         encoding="utf-8",
     )
     line = line_of(local, "g.update")
+    # A case study in English needs one in Welsh, else the Welsh pack stops for want of it.
+    welsh_local = project / "cities" / "swansea.cy.md"
+    welsh_local.write_text(welsh_local.read_text(encoding="utf-8") + "Testun prawf.\n", encoding="utf-8")
     result = briefings(project, project / "out", "--city", "swansea", "--format", "pdf")
     assert_clean_failure(result, f"cities/swansea.md:{line}: access to attribute 'update' of 'dict'")
     assert summary(result) == (1, 0, 1)

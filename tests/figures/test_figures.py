@@ -823,8 +823,8 @@ def test_a_pack_records_and_cites_what_its_productivity_chart_draws(tmp_path, sh
 
     # The caption cites the sources of what it draws, by the letters of the pack's list of sources.
     text = squeeze(" ".join(line.text for line in pdf_lines(out / "briefings" / "wakefield.pdf")))
-    caption = "Not shown, for want of a figure: Bournemouth, Carlisle, Tees Valley. Source: "
-    found = re.search(re.escape(caption) + r"((?:\[[A-Z]\](?:, )?)+)\.", text)
+    caption = re.escape("Not shown, for want of a figure: Bournemouth, Carlisle, Tees Valley. ")
+    found = re.search(caption + r"Sources?: ((?:\[[A-Z]\](?:, )?)+)\.", text)
     assert found, "the productivity chart's caption cites no source"
     cited = set(re.findall(r"\[([A-Z])\]", found[1]))
     sources = {source for name in drawn for source in book[name].sources}

@@ -205,11 +205,14 @@ def edit_manifest(out: Path, recipient: str, **changes: str) -> None:
     (out / "manifest.json").write_text(json.dumps(manifest))
 
 
-def write_settings(project: Path, port: int, **smtp: Any) -> None:
+def write_settings(project: Path, port: int, *, approval: str = "not-required", **smtp: Any) -> None:
+    """mail.yaml for the test server. These tests are of the sending itself, so the approval gate is off
+    unless asked for (test_approval.py tests it)."""
     settings = {"host": "127.0.0.1", "port": port, "security": "none", "timeout": 5} | smtp
     lines = "".join(f"  {key}: {json.dumps(value)}\n" for key, value in settings.items())
     (project / "mail.yaml").write_text(
-        f'from: "Key Cities Group <{SENDER}>"\nopt_out: "{OPT_OUT}"\nsmtp:\n{lines}rate: 100/s\n',
+        f'from: "Key Cities Group <{SENDER}>"\nopt_out: "{OPT_OUT}"\nsmtp:\n{lines}rate: 100/s\n'
+        f"approval: {approval}\n",
         encoding="utf-8",
     )
 

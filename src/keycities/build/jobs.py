@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from keycities import __version__
 from keycities.compose.composition import Composition
@@ -24,7 +24,11 @@ from keycities.errors import BuildError, DataError
 from keycities.figures.model import DataYear
 from keycities.render.pool import Format, asset_folders
 
-LAYOUTS = ("print.css", "reference.docx")  # in templates/<slug>/ for a member's own, else in templates/
+LAYOUTS = ("print.css", "reference.docx")
+
+TOOL_PART = "the tool (its version and fonts, and the data year chosen for the run)"
+
+PART_HASH_LENGTH = 16  # in templates/<slug>/ for a member's own, else in templates/
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,11 @@ class Job:
     compose: Callable[[], Composed]
     warnings: tuple[str, ...] = ()
     details: tuple[tuple[str, str], ...] = ()  # recorded in the manifest: recipient, email, member...
+    parts: tuple[tuple[str, str], ...] = ()  # each input by name with its hash, to say which changed
+
+    def manifest_fields(self) -> dict[str, Any]:
+        """What the manifest records of the job besides its document: its details and its inputs' hashes."""
+        return {**dict(self.details), "input_parts": dict(self.parts)}
 
     @property
     def label(self) -> str:
@@ -68,7 +77,7 @@ def plan_letters(composition: Composition, selection: Selection) -> list[Job]:
     """A job per letter and recipient it goes to, filtered by the selection."""
     if selection.letter:
         composition.inputs.letter(selection.letter)  # an unknown name is an error, not an empty build
-    common = common_hash(composition)
+    common, shared = common_hash(composition), common_parts(composition)
     jobs = []
     for name, letter in sorted(composition.inputs.letters.items()):
         if selection.letter and name != selection.letter:
@@ -76,6 +85,7 @@ def plan_letters(composition: Composition, selection: Selection) -> list[Job]:
         sources = [str(letter.body.file), *(str(body.file) for body in letter.variant_bodies.values())]
         layout = [f"templates/{letter.front.template.css}", f"templates/{letter.front.template.docx}"]
         letter_hash = inputs_hash(composition.inputs.folder, sources)
+        letter_parts = shared | file_parts(composition.inputs.folder, sources)
         chosen = select(letter, composition.inputs.addressees_of(letter))
         unused = tuple(unmatched_variants(letter, composition.inputs.addressees_of(letter)))
         if selection.recipient:
@@ -94,7 +104,7 @@ def plan_letters(composition: Composition, selection: Selection) -> list[Job]:
                     target=addressee.record.id,
                     css=composition.inputs.folder / layout[0],
                     reference=composition.inputs.folder / layout[1],
-                    key=hash_of(common, letter_hash, addressee.record.model_dump_json()),
+                    key=hash_of(common, letter_hash, record := addressee.record.model_dump_json()),
                     compose=partial(composition.composer.letter, letter, addressee),
                     warnings=warnings,
                     details=(
@@ -104,6 +114,7 @@ def plan_letters(composition: Composition, selection: Selection) -> list[Job]:
                         ("salutation", addressee.salutation),
                         ("language", letter.front.language),
                     ),
+                    parts=_sorted(letter_parts | {f"recipient {addressee.record.id}": short_hash(record)}),
                 )
             )
     if selection.recipient and not jobs:
@@ -120,7 +131,7 @@ def plan_briefings(composition: Composition, selection: Selection) -> list[Job]:
         raise BuildError(
             f"no member '{selection.city}'; members: {', '.join(composition.inputs.campaign.members)}"
         )
-    common = common_hash(composition)
+    common, shared = common_hash(composition), common_parts(composition)
     jobs = []
     problems: dict[str, None] = {}  # each once: the group's layout is every member's without its own
     for slug in composition.inputs.campaign.members:
@@ -143,6 +154,7 @@ def plan_briefings(composition: Composition, selection: Selection) -> list[Job]:
         ]
         member_files += composition.briefings.logos(slug)
         key = hash_of(common, inputs_hash(composition.inputs.folder, member_files))
+        parts = _sorted(shared | file_parts(composition.inputs.folder, member_files))
         for language in composition.briefings.languages(slug):
             jobs.append(
                 Job(
@@ -158,6 +170,7 @@ def plan_briefings(composition: Composition, selection: Selection) -> list[Job]:
                         ("member_name", composition.inputs.campaign.members[slug].name),
                         ("language", language),
                     ),
+                    parts=parts,
                 )
             )
     if problems:
@@ -203,6 +216,38 @@ def common_hash(composition: Composition) -> str:
             if path.is_file():
                 digest.update(str(path.relative_to(root)).encode() + b"\0" + _read(path) + b"\0")
     return digest.hexdigest()
+
+
+def common_parts(composition: Composition) -> dict[str, str]:
+    """What every document depends on, each input by the name a person knows it by, with a short hash:
+    `cities.yaml`, each data file and each file in templates/ and assets/, and the tool (its version, its
+    fonts and the run's choice of data year) as one."""
+    folder, group = composition.inputs.folder, composition.inputs.campaign.data.group
+    files = ["cities.yaml", *data_file_paths(folder), group.logo, group.signature]
+    tool = hashlib.sha256(f"{__version__}\0{composition.composer.data_year}".encode())
+    for root in asset_folders(folder):
+        for path in sorted(root.rglob("*")) if root.is_dir() else []:
+            if not path.is_file():
+                continue
+            if path.is_relative_to(folder):
+                files.append(str(path.relative_to(folder)))
+            else:  # the package's own fonts
+                tool.update(str(path.relative_to(root)).encode() + b"\0" + _read(path) + b"\0")
+    return file_parts(folder, files) | {TOOL_PART: tool.hexdigest()[:PART_HASH_LENGTH]}
+
+
+def file_parts(folder: Path, relative_files: Iterable[str]) -> dict[str, str]:
+    """Each named project file with a short hash of its bytes (a missing file hashes as empty)."""
+    return {relative: short_hash(_read(folder / relative)) for relative in sorted(set(relative_files))}
+
+
+def short_hash(data: str | bytes) -> str:
+    """A short SHA-256 of one input: enough to tell that it changed (the output's own hash is in full)."""
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()[:PART_HASH_LENGTH]
+
+
+def _sorted(parts: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(parts.items()))
 
 
 def _read(path: Path) -> bytes:

@@ -64,6 +64,7 @@ class ManifestRecord(_Record):
     bytes: int
     pages: int | None
     inputs: str
+    input_parts: dict[str, str] = Field(default_factory=dict)  # each input's short hash, by name
     built: str
     figures: list[FigureRecord]
     warnings: list[str]

@@ -331,7 +331,7 @@ def _write_proof_page(run: _Run, mailed: MailedLookup | None) -> ProofNotes:
             report.warnings.append(problem)
             shown = notes.model_copy(update={"warnings": [*notes.warnings, problem]})
     remove_stale_thumbnails(run.out, records)
-    write_proof_page(run.out, records, shown, status)
+    write_proof_page(run.out, records, shown, status, run.composition.inputs.folder)
     return notes
 
 
@@ -408,7 +408,7 @@ def _record(
         figures=[_figure_record(figure, formatter) for figure in composed.figures],
         warnings=[*job.warnings, *missing, *composed.notices],
         email_message=_email_record(composed.email) if composed.email else None,
-        **dict(job.details),
+        **job.manifest_fields(),
     )
 
 

@@ -19,10 +19,12 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from keycities.build.approvals import APPROVALS, approval_statuses
 from keycities.build.files import write_atomic
 from keycities.build.manifest import MANIFEST, ManifestRecord, ProofNotes, read_manifest, read_proof_notes
 from keycities.build.proof_script import SCRIPT, STYLE
 from keycities.build.thumbnails import Thumbnail, thumbnails
+from keycities.errors import KeyCitiesError
 
 PAGE = "index.html"
 
@@ -57,9 +59,13 @@ SORTS = {  # sortable columns: (key, heading, numeric)
     "recipient": ("Recipient or member", False),
     "salutation": ("Salutation", False),
     "email": ("Email", False),
+    "approved": ("Approved", False),
     "mailed": ("Mailed", False),
     "warnings": ("Warnings", True),
 }
+
+
+UNCOUNTED = ("approved", "not approved", "mailed", "with warnings")  # summary words without a plural
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,7 @@ class Row:
     formats: list[ManifestRecord]
     mailed: str
     thumbnail: Thumbnail | None  # None: no PDF was built
+    approved: str = "not known"  # by whom and when, or why not (approvals.yaml)
 
     @property
     def first(self) -> ManifestRecord:
@@ -89,23 +96,36 @@ class Row:
 
 
 def write_proof_page(
-    out: Path, records: Iterable[ManifestRecord], notes: ProofNotes, mailed: Mailed | None = None
+    out: Path,
+    records: Iterable[ManifestRecord],
+    notes: ProofNotes,
+    mailed: Mailed | None = None,
+    project: Path | None = None,
 ) -> None:
-    """Write out/index.html atomically, drawing the thumbnails that are missing or out of date."""
+    """Write out/index.html atomically, drawing the thumbnails that are missing or out of date; with the
+    project's folder, each document's approval from its approvals.yaml."""
     records = list(records)
-    html = proof_page(records, notes, mailed, thumbnails(out, records), (out / MAIL_LEDGER).exists())
+    approved: Mapping[str, str] | None = None
+    if project is not None:
+        try:
+            approved = approval_statuses(project, records)
+        except KeyCitiesError as error:  # the page still shows the documents; it says why not this
+            problem = f"the proof page does not show the approvals: {APPROVALS}: {error}"
+            notes = notes.model_copy(update={"warnings": [*notes.warnings, problem]})
+    ledger = (out / MAIL_LEDGER).exists()
+    html = proof_page(records, notes, mailed, thumbnails(out, records), ledger, approved)
     write_atomic(out / PAGE, html.encode())
 
 
-def rewrite_proof_page(out: Path, mailed: Mailed) -> bool:
-    """Write the proof page again from the manifest, with each letter's mail status; False when there is no
-    manifest to write it from."""
+def rewrite_proof_page(out: Path, mailed: Mailed, project: Path | None = None) -> bool:
+    """Write the proof page again from the manifest, with each letter's mail status (and, with the
+    project's folder, each document's approval); False when there is no manifest to write it from."""
     if not (out / MANIFEST).is_file():
         return False
     records, warnings = read_manifest(out)
     notes = read_proof_notes(out) or ProofNotes(title="Documents to check", warnings=[], notices=[])
     notes = notes.model_copy(update={"warnings": [*notes.warnings, *warnings]})
-    write_proof_page(out, records.values(), notes, mailed)
+    write_proof_page(out, records.values(), notes, mailed, project)
     return True
 
 
@@ -115,13 +135,20 @@ def proof_page(
     mailed: Mailed | None,
     thumbs: Mapping[str, Thumbnail],
     ledger: bool = False,
+    approved: Mapping[str, str] | None = None,
 ) -> str:
-    """The HTML of the proof page. `mailed` None: the ledger was not read (`ledger`: whether one exists)."""
+    """The HTML of the proof page. `mailed` None: the ledger was not read (`ledger`: whether one exists);
+    `approved` None: the approvals were not read."""
     documents: dict[tuple[str, str], list[ManifestRecord]] = {}
     for record in sorted(records, key=lambda record: record.path):
         documents.setdefault((record.collection, record.target), []).append(record)
     rows = [
-        Row(formats, _mailed(formats, mailed, ledger), _thumbnail_of(formats, thumbs))
+        Row(
+            formats,
+            _mailed(formats, mailed, ledger),
+            _thumbnail_of(formats, thumbs),
+            _approved(formats, approved),
+        )
         for formats in documents.values()
     ]
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -163,6 +190,18 @@ def _mailed(formats: list[ManifestRecord], mailed: Mailed | None, ledger: bool) 
     return "not mailed" if first.email else "not mailed: no email address"
 
 
+def _approved(formats: list[ManifestRecord], approved: Mapping[str, str] | None) -> str:
+    """The document's approval: one line when its files agree, else one per format (`PDF: ...`)."""
+    if approved is None:
+        return "not known"
+    by_format = {
+        record.format.upper(): approved[record.path] for record in formats if record.path in approved
+    }
+    if len(set(by_format.values())) == 1:
+        return next(iter(by_format.values()))
+    return "; ".join(f"{name}: {status}" for name, status in sorted(by_format.items())) or "not known"
+
+
 def _thumbnail_of(formats: list[ManifestRecord], thumbs: Mapping[str, Thumbnail]) -> Thumbnail | None:
     pdf = next((record for record in formats if record.format == "pdf"), None)
     if pdf is None:
@@ -176,12 +215,14 @@ def _summary(rows: list[Row]) -> Markup:
         ("documents", len(rows), "document"),
         ("letters", kinds["letter"], "letter"),
         ("packs", kinds["briefing"], "pack"),
+        ("approved", sum(row.approved.startswith("approved") for row in rows), "approved"),
+        ("not-approved", sum(not row.approved.startswith("approved") for row in rows), "not approved"),
         ("mailed", sum(row.status == "sent" for row in rows), "mailed"),
         ("warnings", sum(bool(row.warnings) for row in rows), "with warnings"),
     ]
     items = Markup("").join(
         Markup('<li data-count="{}"><strong>{}</strong> {}</li>').format(
-            key, number, word if word in ("mailed", "with warnings") or number == 1 else f"{word}s"
+            key, number, word if word in UNCOUNTED or number == 1 else f"{word}s"
         )
         for key, number, word in counts
     )
@@ -231,7 +272,7 @@ def _row(row: Row) -> Markup:
     salutation = first.salutation or "-"
     warnings = row.warnings
     searchable = " ".join(
-        [kind, first.collection, first.target, who, salutation, email, row.mailed, *warnings]
+        [kind, first.collection, first.target, who, salutation, email, row.approved, row.mailed, *warnings]
     ).lower()
     return Markup(
         '<tr data-kind="{kind_value}" data-status="{status}" data-warnings="{count}" data-text="{text}">'
@@ -241,6 +282,7 @@ def _row(row: Row) -> Markup:
         '<th scope="row" data-key="recipient" data-sort="{who}">{who}</th>'
         '<td data-key="salutation" data-sort="{salutation}">{salutation}</td>'
         '<td data-key="email" data-sort="{email}">{email}</td>'
+        '<td data-key="approved" data-sort="{approved}" class="{approval}">{approved}</td>'
         '<td data-key="mailed" data-sort="{mailed}" class="{status}">{mailed}</td>'
         '<td data-key="warnings" data-sort="{count}" class="warn">{warnings}</td>'
         "<td>{links}</td></tr>"
@@ -258,6 +300,8 @@ def _row(row: Row) -> Markup:
         who=who,
         salutation=salutation,
         email=email,
+        approved=row.approved,
+        approval="approved" if row.approved.startswith("approved") else "unapproved",
         mailed=row.mailed,
         warnings=_list(warnings) if warnings else Markup("none"),
         links=_links(row.formats),

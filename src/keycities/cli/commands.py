@@ -44,18 +44,33 @@ def cli(ctx: click.Context) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Check this recipient list (CSV or YAML) in place of the project's and the letters' own.",
 )
+@click.option(
+    "--out",
+    "approvals_out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Warn of approvals matching no output built here  [default: out/ in the project folder]",
+)
 def check(
-    project: Path, strict: bool, show_sources: bool, list_figures: bool, recipients: Path | None
+    project: Path,
+    strict: bool,
+    show_sources: bool,
+    list_figures: bool,
+    recipients: Path | None,
+    approvals_out: Path | None,
 ) -> None:
     """Validate every input, compile every template and compose every document, and show the headline
     figures and the published claims against them.
 
     Each letter is composed for each of its recipients and each pack for each member (without rendering
     them), so that every problem in a template is listed at once, with its file and line."""
+    from keycities.build.approvals import unmatched_approvals
+    from keycities.build.manifest import read_manifest
     from keycities.check import check as check_project
 
     findings = check_project(project, strict, show_sources, list_figures, recipients)
     warn(findings.warnings)
+    warn(unmatched_approvals(project, read_manifest(approvals_out or project / "out")[0]))
     for number, (heading, text) in enumerate(findings.sections):
         click.echo(("\n" if number else "") + f"{heading}\n")
         click.echo(text)

@@ -131,7 +131,7 @@ def mail_status(project: Path, out: Path | None) -> None:
 
     folder = out or project / "out"
     click.echo("\n".join(status_lines(folder)))
-    if problem := refresh_proof_page(folder):  # brought up to date with the ledger
+    if problem := refresh_proof_page(folder, project):  # brought up to date with the ledger
         click.echo(f"warning: {problem}", err=True)
 
 
@@ -168,5 +168,5 @@ def mail_confirm(project: Path, out: Path | None, message_id: int, arrived: bool
     folder = out or project / "out"
     row = ledger.confirm(folder, message_id, was_sent=arrived)
     click.echo(f"{row.label} <{row.email}>: now {row.outcome}")
-    if problem := refresh_proof_page(folder):
+    if problem := refresh_proof_page(folder, project):
         click.echo(f"warning: {problem}", err=True)

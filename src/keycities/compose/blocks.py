@@ -23,12 +23,14 @@ class Image:
 
 @dataclass(frozen=True)
 class Run:
-    """A stretch of inline text; `note` is the number of a source note it refers to."""
+    """A stretch of inline text; `note` is the number of a source note it refers to; `language` is set
+    when the text is in another language than its document (English in a Welsh pack)."""
 
     text: str
     bold: bool = False
     italic: bool = False
     note: int | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from keycities.compose.citations import SourceNotes
 from keycities.compose.letter import Composed, Composer, later_releases
 from keycities.compose.markdown import clean
 from keycities.compose.placing import ChartRef, Placing
+from keycities.compose.welsh_overlay import welsh_local
 from keycities.data.cities import Comparator, Member
 from keycities.data.local_content import LocalContent, LocalFront
 from keycities.data.measures import MEASURES
@@ -22,6 +23,8 @@ from keycities.errors import ComposeError
 from keycities.figures.model import Figure, FigureBook
 from keycities.formatting import Formatter
 
+MEDIAN = "group.gva_per_filled_job_median"  # the productivity chart's second line
+
 WORDS = {
     "en-GB": {
         "title": "{name}: briefing pack",
@@ -29,11 +32,12 @@ WORDS = {
         "notes": "Sources and method",
         "productivity_caption": "{label}, members of the group",
         "not_shown": "Not shown, for want of a figure: {names}.",
-        "share_caption": "{name}'s share of the group's GVA, {year}",
+        "share_caption": "{name}'s share of the group's GVA, {year}.",
         "others": "Other members",
         "productivity_alt": "Bar chart of GVA per filled job in {year} for the {count} members with a "
-        "figure, from highest to lowest, with the {benchmark} average of {average} marked by a line. "
-        "{where}",
+        "figure, from highest to lowest, with the {benchmark} average of {average} marked by a solid line "
+        "and the group median of {median} by a dashed line. {where}",
+        "median": "Group median",
         "highlighted": "{name}, highlighted, is {rank} at {value}.",
         "not_charted": "{name} has no figure and is not shown ({why}).",
         "share_alt": "Bar showing the group's GVA in {year}, {total}, split into {name}'s {value} ({share}) "
@@ -41,18 +45,19 @@ WORDS = {
     },
     "cy": {
         "title": "{name}: pecyn briffio",
-        "subject": "{name} a'r {group}: ffigurau, gofynion a blaenoriaethau lleol",
+        "subject": "{name} a’r {group}: ffigurau, gofynion a blaenoriaethau lleol",
         "notes": "Ffynonellau a dull",
-        "productivity_caption": "{label}, aelodau'r grŵp",
+        "productivity_caption": "{label}, aelodau’r grŵp",
         "not_shown": "Heb eu dangos, am nad oes ffigur: {names}.",
-        "share_caption": "Cyfran {name} o GVA y grŵp, {year}",
+        "share_caption": "Cyfran {name} o GVA y grŵp, {year}.",
         "others": "Aelodau eraill",
-        "productivity_alt": "Siart bar o GVA fesul swydd wedi'i llenwi yn {year} ar gyfer y {count} aelod "
-        "sydd â ffigur, o'r uchaf i'r isaf, gyda chyfartaledd {benchmark} ({average}) wedi'i nodi â "
-        "llinell. {where}",
-        "highlighted": "Mae {name}, wedi'i amlygu, yn {rank}, gyda {value}.",
-        "not_charted": "Nid oes ffigur ar gyfer {name}, felly nid yw i'w weld ({why}).",
-        "share_alt": "Bar yn dangos GVA y grŵp yn {year}, {total}, wedi'i rannu rhwng {value} {name} "
+        "productivity_alt": "Siart bar o GVA fesul swydd wedi’i llenwi yn {year} ar gyfer y {count} aelod "
+        "sydd â ffigur, o’r uchaf i’r isaf, gyda chyfartaledd {benchmark} ({average}) wedi’i nodi â "
+        "llinell solet a chanolrif y grŵp ({median}) â llinell doredig. {where}",
+        "median": "Canolrif y grŵp",
+        "highlighted": "Mae {name}, wedi’i amlygu, yn {rank}, gyda {value}.",
+        "not_charted": "Nid oes ffigur ar gyfer {name}, felly nid yw i’w weld ({why}).",
+        "share_alt": "Bar yn dangos GVA y grŵp yn {year}, {total}, wedi’i rannu rhwng {value} {name} "
         "({share}) a {rest} yr aelodau eraill.",
     },
 }
@@ -93,18 +98,25 @@ class BriefingComposer:
         formatter = Formatter(group.money_style, language)
         placing = Placing(formatter, SourceNotes(campaign, formatter))
         words = WORDS[language]
-        local = self.local.get((slug, language))
+        local, english = self.local.get((slug, language)), self.local.get((slug, "en-GB"))
         choice = composer.choice(campaign.data.briefing.data_year, campaign.data.briefing.date)
         book, tree = composer.book(choice), composer.figure_tree(choice)
         benchmark = campaign.data.projection.benchmark
+        if language == "cy" and local is not None:
+            welsh = welsh_local(local, english, campaign.data.asks)
+            own, pack_asks, local_template, logo = welsh.local, welsh.asks, welsh.template_name, welsh.logo
+        else:
+            own = (local.front if local else LocalFront()).model_dump()
+            pack_asks, logo = self._asks(local), local.front.logo if local else None
+            local_template = local.template_name if local else None
         context = composer.context(choice) | {
             "member": member.model_dump(exclude={"constituents"}),
             "m": tree["member"][slug],
             "g": tree["group"],
             "e": tree["comparator"][benchmark],
-            "local": (local.front if local else LocalFront()).model_dump(),
-            "local_template": local.template_name if local else None,
-            "pack_asks": self._asks(local),
+            "local": own,
+            "local_template": local_template,
+            "pack_asks": pack_asks,
             "date": formatter.date(campaign.data.briefing.date),
             "charts": {
                 "productivity": ChartRef(
@@ -117,9 +129,8 @@ class BriefingComposer:
         }
         blocks = composer.render_first(self.template_names(slug, language), context, placing)
         blocks += placing.notes.blocks(words["notes"])
-        partner_logo = None
-        if local and local.front.logo:
-            partner_logo = composer.image(local.front.logo, f"{member.council} logo", 45)
+        council = (member.council_cy if language == "cy" else None) or member.council
+        partner_logo = composer.image(logo, f"{council} logo", 45) if logo else None
         name = clean(_name(member, language))
         document = Document(
             kind="briefing",
@@ -128,7 +139,7 @@ class BriefingComposer:
             subject=words["subject"].format(name=name, group=group.name),
             language=language,
             created=campaign.data.briefing.date,
-            letterhead=composer.letterhead(partner_logo),
+            letterhead=composer.letterhead(partner_logo, language),
             blocks=blocks,
             footer=f"{group.name}: {words['title'].format(name=name)}",
             keywords=("briefing", slug, language),
@@ -149,12 +160,12 @@ class BriefingComposer:
         return asks
 
     def _productivity_figures(self, book: FigureBook) -> tuple[Figure, ...]:
-        """The figures the productivity chart draws: each member's and the benchmark's."""
+        """The figures the productivity chart draws: each member's, the benchmark's and the group median."""
         benchmark = self.campaign.data.projection.benchmark
         names = [f"member.{member.slug}.gva_per_filled_job" for member in self.campaign.data.members]
         return tuple(
             book[name]
-            for name in [*names, f"comparator.{benchmark}.gva_per_filled_job"]
+            for name in [*names, f"comparator.{benchmark}.gva_per_filled_job", MEDIAN]
             if book[name].value is not None
         )
 
@@ -163,29 +174,32 @@ class BriefingComposer:
     ) -> Chart:
         members = self.campaign.data.members
         benchmark = self.campaign.comparators[self.campaign.data.projection.benchmark]
-        england = book[f"comparator.{benchmark.key}.gva_per_filled_job"]
+        england, median = book[f"comparator.{benchmark.key}.gva_per_filled_job"], book[MEDIAN]
+        language = formatter.language
         bars, absent = [], []
         for member in members:
             figure = book[f"member.{member.slug}.gva_per_filled_job"]
             if figure.value is None:
-                absent.append(member.name)
+                absent.append(_name(member, language))
             else:
-                bars.append(Bar(member.name, figure.value, formatter.figure(figure)))
-        if england.value is None:
-            raise ComposeError(f"the productivity chart needs {england.label}, which is missing")
+                bars.append(Bar(_name(member, language), figure.value, formatter.figure(figure)))
+        if england.value is None or median.value is None:
+            gap = england if england.value is None else median
+            raise ComposeError(f"the productivity chart needs {gap.label}, which is missing")
         me = self.campaign.members[slug]
+        name = _name(me, language)
         caption_text = words["productivity_caption"].format(
-            label=MEASURES["gva_per_filled_job"].labelled(england.year, formatter.language)
+            label=MEASURES["gva_per_filled_job"].labelled(england.year, language)
         )
         images = ranked_bars(
             bars,
-            me.name,
-            Bar(benchmark.name, england.value, formatter.figure(england)),
+            name,
+            Bar(_name(benchmark, language), england.value, formatter.figure(england)),
             caption_text,
             formatter.money,
+            Bar(words["median"], median.value, formatter.figure(median)),
         )
         own = book[f"member.{slug}.gva_per_filled_job"]
-        name = _name(me, formatter.language)
         if own.value is None:
             where = words["not_charted"].format(name=name, why=(own.why_missing or "").rstrip("."))
         else:
@@ -194,8 +208,9 @@ class BriefingComposer:
         alt = words["productivity_alt"].format(
             year=england.year,
             count=len(bars),
-            benchmark=_name(benchmark, formatter.language),
+            benchmark=_name(benchmark, language),
             average=formatter.figure(england),
+            median=formatter.figure(median),
             where=where,
         )
         caption = caption_text + ". " + (words["not_shown"].format(names=", ".join(absent)) if absent else "")

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-HIGHLIGHT, OTHERS, BENCHMARK = "#005e6e", "#b7c9cc", "#c0392b"
+HIGHLIGHT, OTHERS, BENCHMARK, MEDIAN = "#005e6e", "#b7c9cc", "#c0392b", "#3d3d3d"
 
 
 FONT_SIZE = 9
@@ -46,9 +46,15 @@ class ChartImages:
 
 
 def ranked_bars(
-    bars: Sequence[Bar], highlight: str | None, benchmark: Bar, axis_label: str, ticks: Callable[[float], str]
+    bars: Sequence[Bar],
+    highlight: str | None,
+    benchmark: Bar,
+    axis_label: str,
+    ticks: Callable[[float], str],
+    median: Bar | None = None,
 ) -> ChartImages:
-    """Horizontal bars from highest to lowest, one highlighted, with the benchmark as a line."""
+    """Horizontal bars from highest to lowest, one highlighted, with the benchmark as a solid line and the
+    median (when given) as a dashed one, each labelled above the bars with its name and value."""
     pyplot = _pyplot()
     ordered = sorted(bars, key=lambda bar: -bar.value)
     figure, axes = pyplot.subplots(figsize=(6.3, 0.22 * len(ordered) + 1.0))
@@ -59,18 +65,25 @@ def ranked_bars(
     for label, bar in zip(axes.get_yticklabels(), ordered, strict=True):
         label.set_fontweight("bold" if bar.label == highlight else "normal")
     axes.invert_yaxis()
-    axes.axvline(benchmark.value, color=BENCHMARK, linewidth=1.2)
-    # Set off from the line by the width of a space, not by a leading space, which SVG text collapses.
-    axes.annotate(
-        f"{benchmark.label}: {benchmark.text}",
-        (benchmark.value, -0.9),
-        xytext=(FONT_SIZE * SPACE_EM, 0),
-        textcoords="offset points",
-        annotation_clip=False,  # drawn wherever the point is, as text is
-        color=BENCHMARK,
-        fontsize=FONT_SIZE,
-        va="bottom",
-    )
+    lines = [(benchmark, BENCHMARK, "solid"), *([(median, MEDIAN, "dashed")] if median else [])]
+    highest = max(lines, key=lambda drawn: drawn[0].value)[0]
+    for line, colour, style in lines:
+        axes.axvline(line.value, color=colour, linewidth=1.2, linestyle=style)
+        # The higher line's label to its right, the other's to its left, so close lines' labels never
+        # overlap. Set off from the line by the width of a space, not by a leading space, which SVG text
+        # collapses.
+        right = line is highest
+        axes.annotate(
+            f"{line.label}: {line.text}",
+            (line.value, -0.9),
+            xytext=((1 if right else -1) * FONT_SIZE * SPACE_EM, 0),
+            textcoords="offset points",
+            annotation_clip=False,  # drawn wherever the point is, as text is
+            color=colour,
+            fontsize=FONT_SIZE,
+            va="bottom",
+            ha="left" if right else "right",
+        )
     axes.set_xlabel(axis_label, fontsize=FONT_SIZE)
     axes.xaxis.set_major_formatter(lambda value, _position: ticks(value))
     axes.tick_params(axis="x", labelsize=FONT_SIZE)

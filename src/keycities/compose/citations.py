@@ -8,22 +8,26 @@ from __future__ import annotations
 from datetime import date
 
 from keycities.compose.blocks import Block, ListBlock, Notes, Run
+from keycities.compose.figure_words import WelshFigureWords, coverage
 from keycities.compose.markdown import clean
 from keycities.data.cities import Campaign
 from keycities.figures.model import PUBLISHED, Figure
 from keycities.formatting import Formatter
 
 RELEASED = {"en-GB": "released", "cy": "cyhoeddwyd"}
+SOURCE_WORDS = {"en-GB": ("Source", "Sources"), "cy": ("Ffynhonnell", "Ffynonellau")}  # one, several
 WORDS = {
     "en-GB": {
         "missing": "not available",
         "exact": "{value} before rounding",
         "rounded": "Includes a value its source rounded to the nearest {to}.",
+        "covers": "Covers {coverage}.",
     },
     "cy": {
         "missing": "dim ar gael",
         "exact": "{value} cyn talgrynnu",
-        "rounded": "Yn cynnwys gwerth a dalgrynnwyd gan ei ffynhonnell i'r {to} agosaf.",
+        "rounded": "Yn cynnwys gwerth a dalgrynnwyd gan ei ffynhonnell i’r {to} agosaf.",
+        "covers": "Yn cwmpasu {coverage}.",
     },
 }
 
@@ -37,6 +41,7 @@ class SourceNotes:
         self.items: list[tuple[int, str]] = []
         self.figures: list[Figure] = []
         self.sources: dict[str, str] = {}  # source key -> citation letter
+        self.welsh = WelshFigureWords(campaign) if formatter.language == "cy" else None
 
     def number(self, figure: Figure, shown: str | None = None) -> int:
         """The note number for a figure, adding its note on first use; `shown` is the value as the text
@@ -54,22 +59,28 @@ class SourceNotes:
 
     def describe(self, figure: Figure, shown: str | None = None) -> str:
         """`Label: value. Method. Covers 23 of 24 members. Sources: [A], [B].` The value as the text shows
-        it, and, when the text rounds it further than usual, its value before rounding too."""
+        it, and, when the text rounds it further than usual, its value before rounding too. In a Welsh
+        document the label, method and words are Welsh (`figure_words.py`)."""
         words = WORDS[self.formatter.language]
+        label = self.welsh.label(figure) if self.welsh else figure.label
         if figure.value is None:
             why = (figure.why_missing or "").rstrip(".")
-            return clean(f"{figure.label}: {words['missing']}. {why[:1].upper()}{why[1:]}.")
+            return clean(f"{label}: {words['missing']}. {why[:1].upper()}{why[1:]}.")
         value = self.formatter.figure(figure)
         if shown is not None and shown != value and figure.unit in {"gbp", "persons", "jobs", "hours"}:
             exact = self.formatter.number(figure.value, figure.decimals or 0)
             value = f"{shown} ({words['exact'].format(value=('£' if figure.unit == 'gbp' else '') + exact)})"
-        method = "" if figure.method == PUBLISHED else f" {figure.method}"
-        coverage = f" Covers {figure.coverage}." if figure.coverage and not figure.coverage.complete else ""
+        method = self.welsh.method(figure) if self.welsh else figure.method
+        method = "" if figure.method == PUBLISHED else f" {method}"
+        covered, covers = figure.coverage, ""
+        if covered and not covered.complete:
+            covers = " " + words["covers"].format(coverage=coverage(covered) if self.welsh else covered)
         rounded = ""
         if figure.rounded_to:
             rounded = " " + words["rounded"].format(to=self.formatter.number(figure.rounded_to))
         cited = ", ".join(f"[{self.cite(key)}]" for key in figure.sources)
-        return clean(f"{figure.label}: {value}.{method}{coverage}{rounded} Source: {cited}.")
+        source = SOURCE_WORDS[self.formatter.language][len(figure.sources) > 1]
+        return clean(f"{label}: {value}.{method}{covers}{rounded} {source}: {cited}.")
 
     def cite(self, key: str) -> str:
         """The letter a source is cited by in this document: A, B, C... in order of first use."""

@@ -49,6 +49,7 @@ from keycities.data.images import png_problem
 from keycities.data.letters import Letter, variant_for
 from keycities.data.paths import read_text
 from keycities.data.recipients import Addressee
+from keycities.data.schema import Language
 from keycities.data.sources import released_on
 from keycities.errors import ComposeError, DataError, FigureError
 from keycities.figures.compute import compute
@@ -290,11 +291,12 @@ class Composer:
         except DataError:
             return None
 
-    def letterhead(self, partner_logo: Image | None = None) -> Letterhead:
-        """The group's name, logo and contact lines, for the top of the first page."""
+    def letterhead(self, partner_logo: Image | None = None, language: Language = "en-GB") -> Letterhead:
+        """The group's name, logo and contact lines, for the top of the first page, in `language`."""
         group = self.campaign.data.group
         contact = group.contact
-        lines = (group.description, *contact.address, contact.telephone, contact.email, contact.web)
+        description = (group.description_cy if language == "cy" else None) or group.description
+        lines = (description, *contact.address, contact.telephone, contact.email, contact.web)
         logo = self.image(group.logo, f"{group.name} logo", 60)
         return Letterhead(group.name, logo, tuple(clean(line) for line in lines if line), partner_logo)
 

@@ -29,14 +29,31 @@ CHART_OPEN, CHART_CLOSE = "\ue002", "\ue003"
 CHART = re.compile(f"{CHART_OPEN}(\\d+){CHART_CLOSE}")
 
 
-# Characters python-docx cannot store and WeasyPrint garbles, plus the note markers.
-UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff\ue000-\ue003]")
+# A passage in English inside a document in another language (`InEnglish`): its runs carry lang en-GB.
+ENGLISH_OPEN, ENGLISH_CLOSE = "\ue004", "\ue005"
+
+
+ENGLISH = re.compile(f"([{ENGLISH_OPEN}{ENGLISH_CLOSE}])")
+
+
+# Characters python-docx cannot store and WeasyPrint garbles, plus the note and language markers.
+UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff\ue000-\ue005]")
 
 
 ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 
 _parser = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+class InEnglish(str):
+    """Text left in English in a document in another language (a Welsh pack's `english_fallback`):
+    placed as a passage marked as English, for the reader and for screen readers."""
+
+
+def english_passage(markdown: str) -> str:
+    """Escaped Markdown marked as English: its runs carry the language en-GB."""
+    return f"{ENGLISH_OPEN}{markdown}{ENGLISH_CLOSE}"
 
 
 def clean(text: str) -> str:
@@ -141,27 +158,37 @@ def runs(inline: Token) -> tuple[Run, ...]:
     """The runs of an inline token: text with bold and italic, and note references."""
     result: list[Run] = []
     bold = italic = False
+    language: list[str | None] = [None]  # changed by the English markers met so far
     for child in inline.children or []:
         if child.type == "strong_open" or child.type == "strong_close":
             bold = child.type == "strong_open"
         elif child.type == "em_open" or child.type == "em_close":
             italic = child.type == "em_open"
         elif child.type in {"text", "code_inline"}:
-            result += _with_notes(child.content, bold, italic)
+            result += _with_languages(child.content, bold, italic, language)
         elif child.type in {"softbreak", "hardbreak"}:
-            result.append(Run(" ", bold, italic))
+            result.append(Run(" ", bold, italic, language=language[0]))
         elif child.type == "link_open":
             continue  # the link's text follows as text; the address is not printed
     return _merged(result)
 
 
-def _with_notes(text: str, bold: bool, italic: bool) -> Iterator[Run]:
+def _with_languages(text: str, bold: bool, italic: bool, language: list[str | None]) -> Iterator[Run]:
+    """The runs of a text, switching to English at ENGLISH_OPEN and back at ENGLISH_CLOSE."""
+    for piece in ENGLISH.split(text):
+        if piece in (ENGLISH_OPEN, ENGLISH_CLOSE):
+            language[0] = "en-GB" if piece == ENGLISH_OPEN else None
+        elif piece:
+            yield from _with_notes(piece, bold, italic, language[0])
+
+
+def _with_notes(text: str, bold: bool, italic: bool, language: str | None) -> Iterator[Run]:
     position = 0
     for match in NOTE.finditer(text):
-        yield Run(text[position : match.start()], bold, italic, note=int(match.group(1)))
+        yield Run(text[position : match.start()], bold, italic, int(match.group(1)), language)
         position = match.end()
     if position < len(text):
-        yield Run(text[position:], bold, italic)
+        yield Run(text[position:], bold, italic, language=language)
 
 
 def _merged(result: list[Run]) -> tuple[Run, ...]:
@@ -169,8 +196,9 @@ def _merged(result: list[Run]) -> tuple[Run, ...]:
     merged: list[Run] = []
     for run in result:
         previous = merged[-1] if merged else None
-        if previous and previous.note is None and (previous.bold, previous.italic) == (run.bold, run.italic):
-            merged[-1] = Run(previous.text + run.text, run.bold, run.italic, run.note)
+        same_look = (previous.bold, previous.italic, previous.language) if previous else None
+        if previous and previous.note is None and same_look == (run.bold, run.italic, run.language):
+            merged[-1] = Run(previous.text + run.text, run.bold, run.italic, run.note, run.language)
         else:
             merged.append(run)
     return tuple(merged)

@@ -23,13 +23,18 @@ from jinja2.exceptions import FilterArgumentError
 from markupsafe import soft_str
 
 from keycities.compose.blocks import Chart, Image
-from keycities.compose.citations import SourceNotes
-from keycities.compose.markdown import chart_marker, clean, escape, note_marker
+from keycities.compose.citations import SOURCE_WORDS, SourceNotes
+from keycities.compose.markdown import InEnglish, chart_marker, clean, english_passage, escape, note_marker
+from keycities.compose.mutations import MUTATION_FILTERS
 from keycities.errors import FigureError
 from keycities.figures.model import Figure, FigureBook
 from keycities.formatting import Formatter
 
 NOT_AVAILABLE = {"en-GB": "not available", "cy": "dim ar gael"}
+
+
+# After a passage left in English in a document in another language.
+IN_ENGLISH = {"en-GB": "", "cy": " (Saesneg / English)"}
 
 
 GAP_WORDS = {
@@ -143,7 +148,9 @@ class Placing:
             chart = chart_ref.drawn[0]
             if cited:
                 sources = ", ".join(f"[{letter}]" for letter in cited)
-                chart = replace(chart, caption=f"{chart.caption} Source: {sources}.")
+                word = SOURCE_WORDS[self.formatter.language][len(cited) > 1]
+                caption = chart.caption if chart.caption.endswith((".", "?", "!")) else f"{chart.caption}."
+                chart = replace(chart, caption=f"{caption} {word}: {sources}.")
             charts.append(chart)
         return charts
 
@@ -227,6 +234,8 @@ def place_value(value: Any) -> str:
         return f"\n\n{chart_marker(len(placing.charts) - 1)}\n\n"
     if isinstance(value, date):
         return literal(formatter.date(value))
+    if isinstance(value, InEnglish) and placing.mode == "document":
+        return english_passage(escape(value)) + escape(IN_ENGLISH[formatter.language])
     # An undefined name is passed on, to fail with its own message (StrictUndefined) when made text.
     if isinstance(value, str | int | float | jinja2.Undefined) or value is None:
         return literal(str(value))
@@ -317,4 +326,5 @@ FILTERS: Mapping[str, Callable[..., Any]] = {  # by the name a template gives: `
     "or_missing": _or_missing,
     "lowerfirst": _lower_first,
     "string": _string,
+    **MUTATION_FILTERS,
 }

@@ -77,6 +77,7 @@ class Group(Model):
     name: HeaderText
     short_name: HeaderText | None = None  # "Key Cities": names the files mailed (else the name)
     description: str
+    description_cy: str | None = None  # in Welsh: the letterhead of Welsh documents
     chair: Person
     contact: Contact
     membership_sources: list[str] = Field(min_length=1)  # where the member list comes from

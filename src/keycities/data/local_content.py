@@ -43,6 +43,8 @@ class LocalContact(Model):
 
 class LocalFront(Model):
     sample: bool = False  # the text is sample text to show the mechanism, not the council's own words
+    # A Welsh overlay only: show the English of what it lacks, marked as English, instead of failing.
+    english_fallback: bool = False
     logo: str | None = None  # a PNG in the project folder
     contact: LocalContact | None = None
     quote: Quote | None = None
@@ -56,6 +58,38 @@ class LocalContent:
     front: LocalFront
     template_name: str  # the body, loaded by the composer as a template
     text: str  # the file with its front matter blanked, so template lines are file lines
+
+    @property
+    def has_body(self) -> bool:
+        """True when the file has a case study after its front matter."""
+        return bool(self.text.strip())
+
+
+def missing_translations(
+    overlay: LocalContent, english: LocalContent | None, ask_keys: list[str]
+) -> list[str]:
+    """What a Welsh pack shows that its overlay gives no Welsh for: each ask's title, summary and text;
+    the points, quote, contact (its name, role and address) and case study the English content has."""
+    front, source = overlay.front, english.front if english else LocalFront()
+    missing = []
+    for key in ask_keys:
+        own = front.asks.get(key) or LocalAsk()
+        missing += [f"asks.{key}.{part}" for part in ("title", "summary", "text") if not getattr(own, part)]
+        if key in source.asks and source.asks[key].points and not own.points:
+            missing.append(f"asks.{key}.points")
+    if source.quote and not front.quote:
+        missing.append("quote")
+    if source.contact and not front.contact:
+        missing.append("contact")
+    elif source.contact and front.contact:
+        missing += [
+            f"contact.{part}"
+            for part in ("name", "role", "address")
+            if getattr(source.contact, part) and not getattr(front.contact, part)
+        ]
+    if english and english.has_body and not overlay.has_body:
+        missing.append("the case study (Markdown after the front matter)")
+    return missing
 
 
 def load_local(

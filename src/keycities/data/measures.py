@@ -67,11 +67,11 @@ MEASURES = {
             "index", False, (1_000, "ten times the UK's (1,000)"), held_as="index, UK = 100",
         ),
         Measure(
-            "gva_per_filled_job", "GVA per filled job", "GVA fesul swydd wedi'i llenwi", "gbp", False,
+            "gva_per_filled_job", "GVA per filled job", "GVA fesul swydd wedi’i llenwi", "gbp", False,
             (10_000_000, "£10 million a job"), held_as="£",
         ),
         Measure(
-            "filled_jobs", "Filled jobs", "Swyddi wedi'u llenwi", "jobs", True,
+            "filled_jobs", "Filled jobs", "Swyddi wedi’u llenwi", "jobs", True,
             (100_000_000, "100 million jobs"), held_as="jobs",
         ),
         Measure(

@@ -83,6 +83,7 @@ class Outgoing:
     recipient: str
     files: tuple[ManifestRecord, ...]  # the PDF first, then the Word file with --attach docx
     missing: tuple[str, ...]  # formats asked for but not built
+    unapproved: bool = False  # a draft or a test of a letter not approved: marked in its subject
 
     @property
     def record(self) -> ManifestRecord:
@@ -265,8 +266,9 @@ class Messages:
         return Address(display_name=outgoing.holder, addr_spec=outgoing.email)
 
     def subject(self, outgoing: Outgoing) -> str:
-        """The Subject header: `[TEST] ` before it in a test run."""
-        return f"[TEST] {outgoing.subject}" if self.test_to else outgoing.subject
+        """The Subject header: `[TEST] ` before it in a test run, `[UNAPPROVED] ` for a letter that is not."""
+        marks = ("[TEST] " if self.test_to else "") + ("[UNAPPROVED] " if outgoing.unapproved else "")
+        return f"{marks}{outgoing.subject}"
 
     def read_back(self, data: bytes, outgoing: Outgoing, message_id: str) -> str | None:
         """How the message as written reads back other than intended, or None: the last guard against

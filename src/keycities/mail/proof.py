@@ -42,11 +42,11 @@ def mailed_statuses(out: Path, records: Iterable[ManifestRecord]) -> dict[str, s
     return statuses
 
 
-def refresh_proof_page(out: Path) -> str | None:
-    """Write out/index.html again with what the ledger now says; a warning when it cannot be (the mailing
-    itself is not affected), None otherwise."""
+def refresh_proof_page(out: Path, project: Path) -> str | None:
+    """Write out/index.html again with what the ledger and the project's approvals now say; a warning when
+    it cannot be (the mailing itself is not affected), None otherwise."""
     try:
-        rewrite_proof_page(out, mailed_statuses(out, read_manifest(out)[0].values()))
+        rewrite_proof_page(out, mailed_statuses(out, read_manifest(out)[0].values()), project)
     except KeyCitiesError as error:
         return f"the proof page {out / PAGE} was not brought up to date: {error}"
     return None

@@ -1,8 +1,10 @@
 """Mail the built letters: each message (messages.py) written to outbox/ as a draft, or sent.
 
-What goes is what was proofed: each attachment is the file recorded in manifest.json, refused when its
-SHA-256 no longer matches. Sending goes through SMTP at a set rate and every message is recorded in the
-ledger (ledger.py) before and after its transaction, so a resumed run never sends a message twice.
+What goes is what was proofed and approved: each attachment is the file recorded in manifest.json, refused
+when its SHA-256 no longer matches, and a letter is sent only while its files and email are as approved in
+approvals.yaml (approval.py; drafts and tests of the others are marked UNAPPROVED). Sending goes through
+SMTP at a set rate and every message is recorded in the ledger (ledger.py) before and after its
+transaction, so a resumed run never sends a message twice.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from keycities.build.files import write_atomic
 from keycities.errors import MailError
+from keycities.mail.approval import Gate
 from keycities.mail.ledger import LEDGER, Ledger
 from keycities.mail.messages import Attachment, MailOptions, Messages, Outgoing, check_outgoing, plan
 from keycities.mail.row import Row
@@ -31,6 +34,9 @@ UNREACHABLE_AFTER = 3  # connection failures in a row: the server is down, and e
 
 
 NOT_TRIED = "not tried (server unreachable)"
+
+
+NOT_APPROVED = "not approved"
 
 
 def _utc_now() -> datetime:
@@ -67,7 +73,7 @@ class MailReport:
         )
         outcomes = ("refused", "failed (temporary)", "failed (permanent)", "awaiting confirmation")
         parts = [first, *(f"{self.counts[o]} {o}" for o in outcomes)]
-        extras = ("sent earlier", "held back by --limit", NOT_TRIED)
+        extras = ("sent earlier", "held back by --limit", NOT_APPROVED, NOT_TRIED)
         extra = [f"{self.counts[o]} {o}" for o in extras if self.counts[o]]
         return ", ".join(parts) + (f"; {', '.join(extra)}" if extra else "")
 
@@ -77,9 +83,14 @@ class MailReport:
             return f"{self.unsent} test message(s) not sent to {self.test_to}; see above"
         if not self.sent:
             return f"{self.unsent} message(s) would not be sent; see above"
+        approve = (
+            f" Check the {self.counts[NOT_APPROVED]} not approved, then `generate.py approve` them."
+            if self.counts[NOT_APPROVED]
+            else ""
+        )
         return (
             f"{self.unsent} message(s) not sent; see above. Run the same command again to resume: what was "
-            "sent is never sent again, and temporary failures are retried at once"
+            f"sent is never sent again, and temporary failures are retried at once.{approve}"
         )
 
 
@@ -125,7 +136,7 @@ def mail_letters(
         if options.send and run.ledger:  # the proof page shows what the ledger now says
             from keycities.mail.proof import refresh_proof_page
 
-            if problem := refresh_proof_page(out):
+            if problem := refresh_proof_page(out, project):
                 say(f"warning: {problem}", True)
     if run.unreachable >= UNREACHABLE_AFTER:
         say(
@@ -148,6 +159,7 @@ class _Run:
     ) -> None:
         self.out, self.settings, self.options, self.say, self.clock = out, settings, options, say, clock
         self.messages = Messages(project, settings, options.test_to)
+        self.gate = Gate(project, settings.approval_required)
         # a dry run reads the ledger to leave out what was sent, but never creates or changes it; a test
         # run never opens it: it sends to one address of its own, and the ledger records the recipients'
         exists = (out / LEDGER).is_file()
@@ -170,6 +182,15 @@ class _Run:
         problem, attachments = check_outgoing(self.out, outgoing, self.messages.short_name)
         if problem:
             return self._refuse(outgoing, row, problem)
+        unapproved = self.gate.why_not(outgoing, attachments)
+        if unapproved and self.options.send and self.options.test_to is None:
+            self.say(
+                f"{outgoing.letter}/{outgoing.recipient}: not approved, not sent: {unapproved}; check it, "
+                "then `generate.py approve`",
+                True,
+            )
+            return NOT_APPROVED
+        outgoing = replace(outgoing, unapproved=unapproved is not None)
         if self.options.limit is not None and self.attempted >= self.options.limit:
             return "held back by --limit"
         self.attempted += 1
@@ -186,8 +207,9 @@ class _Run:
         write_atomic(outgoing.outbox_file(self.out), data)
         names = ", ".join(attachment.name for attachment in attachments)
         self.say(
-            f"would send {outgoing.letter}/{outgoing.recipient} to <{outgoing.email}>: {outgoing.subject} "
-            f"[{names}]",
+            f"would send {outgoing.letter}/{outgoing.recipient} to <{outgoing.email}>: "
+            f"{self.messages.subject(outgoing)} [{names}]"
+            + (f"; not approved: {unapproved}" if unapproved else ""),
             False,
         )
         return "written"

@@ -92,6 +92,7 @@ class MailSettings(Model):
     opt_out: HeaderText  # placed in every message's footer: one plain line
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     rate: str = "30/min"
+    approval: Literal["required", "not-required"] = "required"  # `not-required`: no sign-off gate
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class Settings:
     smtp: SmtpSettings
     interval: float  # seconds between messages
     placeholder: str | None  # what to do when an address is still the shipped example
+    approval_required: bool = True  # send only what approvals.yaml approves (build/approvals.py)
 
 
 def parse_address(text: str) -> Address:
@@ -214,7 +216,8 @@ def load_settings(
         placeholder = None  # a server on this machine is a trial run: the shipped addresses may stand
 
     reply_to = parse_address(model.reply_to) if model.reply_to else None
-    settings = Settings(address, reply_to, model.opt_out, smtp, rate_interval(model.rate), placeholder)
+    interval, approval_required = rate_interval(model.rate), model.approval == "required"
+    settings = Settings(address, reply_to, model.opt_out, smtp, interval, placeholder, approval_required)
     return settings, warnings
 
 

@@ -207,7 +207,9 @@ class _Builder:
 
     def _runs(self, paragraph: WordParagraph, runs: Sequence[Run]) -> None:
         for run in runs:
-            self._text(paragraph, run.text, run.bold, run.italic)
+            written = self._text(paragraph, run.text, run.bold, run.italic)
+            if run.language is not None:  # a passage in another language than the document's
+                set_language(written._r.get_or_add_rPr(), word_language(run.language))
             if run.note is not None:
                 self._text(paragraph, str(run.note)).font.superscript = True
 

@@ -260,6 +260,8 @@ def _runs(runs: Sequence[Run], anchor_prefix: str) -> str:
             text = f"<em>{text}</em>"
         if run.bold:
             text = f"<strong>{text}</strong>"
+        if run.language is not None:  # a passage in another language than the document's
+            text = f'<span lang="{escape(run.language)}">{text}</span>'
         if run.note is not None:
             text += f'<sup class="note-ref"><a href="#{anchor_prefix}note-{run.note}">{run.note}</a></sup>'
         parts.append(text)
