@@ -393,7 +393,8 @@ def footnotes(document: Any) -> Footnotes:
             for note in etree.fromstring(rel.target_part.blob).iter(qn("w:footnote")):
                 texts[note.get(qn("w:id"))] = "".join(note.itertext()).strip()
     ids = [ref.get(qn("w:id")) for ref in document.element.body.iter(qn("w:footnoteReference"))]
-    return Footnotes({note_id: number for number, note_id in enumerate(ids, start=1)}, [texts[i] for i in ids])
+    numbers = {note_id: number for number, note_id in enumerate(ids, start=1)}
+    return Footnotes(numbers, [texts[note_id] for note_id in ids])
 
 
 def picture_alts(element: Any) -> list[str]:

@@ -200,7 +200,7 @@ def test_a_chart_keeps_its_heading_and_lead_in_on_its_page(renderer: DocxRendere
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
-def test_libreoffice_sets_the_footnotes_at_the_foot_of_the_page(renderer: DocxRenderer, tmp_path: Path) -> None:
+def test_libreoffice_sets_the_footnotes_at_the_page_foot(renderer: DocxRenderer, tmp_path: Path) -> None:
     source = tmp_path / "notes.docx"
     source.write_bytes(renderer.render(document(*TEXT, Notes("Sources", NOTES)))[0])
     subprocess.run(
@@ -270,4 +270,7 @@ def test_our_ref_sits_above_the_date(contact_letter: tuple[Path, Path]) -> None:
     assert texts[start + 1 : start + 3] == ["Our ref: KC/2019/01", "4 February 2019"]
     paragraphs = [(p.style.name, p.text) for p in docx.Document(str(word)).paragraphs]
     start = paragraphs.index(("Address", "SW1A 2AA"))
-    assert paragraphs[start + 1 : start + 3] == [("Small", "Our ref: KC/2019/01"), ("Date Line", "4 February 2019")]
+    assert paragraphs[start + 1 : start + 3] == [
+        ("Small", "Our ref: KC/2019/01"),
+        ("Date Line", "4 February 2019"),
+    ]

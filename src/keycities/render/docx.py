@@ -200,26 +200,26 @@ class _Builder:
             case Chart(png=png, caption=caption):
                 self.picture(self._paragraph("Figure"), png)
                 if caption:
-                    self._text(self._paragraph("Caption"), caption)
+                    self.text(self._paragraph("Caption"), caption)
             case AddressBlock(lines=lines):
                 for line in lines:
-                    self._text(self._paragraph("Address"), line)
+                    self.text(self._paragraph("Address"), line)
             case DateLine(text=text):
-                self._text(self._paragraph("Date Line"), text)
+                self.text(self._paragraph("Date Line"), text)
             case Signature(image=image, name=name, roles=roles):
                 if image is not None:
                     self.picture(self._paragraph("Signature Image"), image)
-                self._text(self._paragraph("Signature Name"), name)
+                self.text(self._paragraph("Signature Name"), name)
                 for position in roles:
-                    self._text(self._paragraph("Signature Role"), position)
+                    self.text(self._paragraph("Signature Role"), position)
             case Notes(title=title, items=items):
                 listed = [(number, text) for number, text in items if number not in self._footnote_texts]
                 # The heading stays over what is left: notes nothing refers to, or what follows them.
                 if title and (listed or followed):
-                    self._text(self._paragraph("Notes Heading"), title)
+                    self.text(self._paragraph("Notes Heading"), title)
                 # Literal numbers, so they always match the numbers the PDF gives the same notes.
                 for number, text in listed:
-                    self._text(self._paragraph("Note"), f"{number}. {text}")
+                    self.text(self._paragraph("Note"), f"{number}. {text}")
             case PageBreak():
                 self._paragraph("Normal").add_run().add_break(WD_BREAK.PAGE)
         return None
@@ -238,18 +238,15 @@ class _Builder:
 
     def _runs(self, paragraph: WordParagraph, runs: Sequence[Run]) -> WordParagraph:
         for run in runs:
-            self._text(paragraph, run.text, run.bold, run.italic)
+            self.text(paragraph, run.text, run.bold, run.italic)
             if run.note in self._footnote_texts:
                 self._footnotes.add(paragraph, self._footnote_texts[run.note], self._run_language)
             elif run.note is not None:  # a note no Notes block holds: its number, as the PDF shows it
-                self._text(paragraph, str(run.note)).font.superscript = True
+                self.text(paragraph, str(run.note)).font.superscript = True
         return paragraph
 
-    def text(self, paragraph: WordParagraph, text: str) -> WordRun:
-        """Append a run of plain text, in the document's language."""
-        return self._text(paragraph, text)
-
-    def _text(self, paragraph: WordParagraph, text: str, bold: bool = False, italic: bool = False) -> WordRun:
+    def text(self, paragraph: WordParagraph, text: str, bold: bool = False, italic: bool = False) -> WordRun:
+        """Append a run of text, marked with the document's language when it is not the file's."""
         run = paragraph.add_run(text)
         if bold:
             run.bold = True
@@ -287,13 +284,13 @@ class _Builder:
         if width == 0 or any(len(row) != width for row in block.rows):
             raise RenderError(f"{self._label}: every row needs {width} cells, as many as the header")
         if block.caption:
-            self._text(self._paragraph("Table Caption"), block.caption)
+            self.text(self._paragraph("Table Caption"), block.caption)
         table = self._word.add_table(rows=1 + len(block.rows), cols=width, style=TABLE_STYLE)
         numeric = set(block.numeric_columns)
         for values, row in zip((block.header, *block.rows), table.rows, strict=True):
             for column, (value, cell) in enumerate(zip(values, row.cells, strict=True)):
                 style = "Table Number" if column in numeric else "Table Text"
-                self._text(self._styled(cell.paragraphs[0], style), value)
+                self.text(self._styled(cell.paragraphs[0], style), value)
         # The header row repeats on every page and is what Word's accessibility checker looks for.
         table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
         if block.caption:
@@ -318,9 +315,9 @@ class _Builder:
     def _footer(self, footer: _Footer, document: Document) -> None:
         paragraph = self._styled(footer.paragraphs[0], "Footer")
         page, of = _PAGE_WORDS.get(document.language.split("-")[0], ("Page", "of"))
-        self._text(paragraph, f"{document.footer}\t{page} ")
+        self.text(paragraph, f"{document.footer}\t{page} ")
         add_field(paragraph, "PAGE")
-        self._text(paragraph, f" {of} ")
+        self.text(paragraph, f" {of} ")
         add_field(paragraph, self._total)
 
 
