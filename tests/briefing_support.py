@@ -15,7 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import docx
-from documents import body_paragraphs, pdf_lines, picture_alts, read_pdf, squeeze, without_notes
+from documents import (
+    body_paragraphs,
+    footnotes,
+    header_texts,
+    pdf_lines,
+    picture_alts,
+    read_pdf,
+    squeeze,
+    without_notes,
+)
 from docx.oxml.ns import qn
 from pypdf.generic import ArrayObject, DictionaryObject
 
@@ -47,13 +56,14 @@ def is_footer(text: str, footer: str) -> bool:
     return bool(found) and squeezed[: found.start()].strip() == footer
 
 
-def pdf_text_lines(path: Path) -> tuple[list[str], list[str]]:
-    """(the PDF's lines without page furniture or bullets, the footer lines dropped)."""
+def pdf_text_lines(path: Path, *, notes: bool = True) -> tuple[list[str], list[str]]:
+    """(the PDF's lines without page furniture or bullets, the footer lines dropped); without the note
+    references raised in the text when `notes` is false."""
     reader = read_pdf(path)
     footer = f"{GROUP}: {reader.metadata.title}"
     kept, footers = [], []
     for line in pdf_lines(path):
-        text = line.text
+        text = line.text if notes else line.text_without_notes
         if is_footer(text, footer):
             footers.append(text)
             continue
@@ -139,6 +149,9 @@ class WordPack:
     table_rows: list[list[str]]  # the first table's cell texts
     language: str
     title: str
+    notes_title: str  # the heading over the notes and sources
+    listed_notes: list[str]  # the notes nothing in the text refers to, numbered as the PDF numbers them
+    footnotes: list[str]  # the text of each footnote, in the order Word numbers them
 
 
 def _texts(paragraphs: Any) -> list[str]:
@@ -151,8 +164,9 @@ def read_word(path: Path) -> WordPack:
     section = document.sections[0]
     paragraphs = [paragraph for paragraph, _ in body_paragraphs(document)]
     first = document.tables[0] if document.tables else None
+    styled = [(paragraph.text, paragraph.style.name) for paragraph in paragraphs]
     return WordPack(
-        header=_texts(section.first_page_header.paragraphs),
+        header=header_texts(section.first_page_header),
         body=_texts(paragraphs),
         plain_body=[without_notes(paragraph) for paragraph in paragraphs],
         footer=_texts(section.footer.paragraphs),
@@ -166,7 +180,23 @@ def read_word(path: Path) -> WordPack:
         table_rows=[[cell.text for cell in row.cells] for row in (first.rows if first is not None else [])],
         language=document.core_properties.language,
         title=document.core_properties.title,
+        notes_title=next(text for text, style in styled if style == "Notes Heading"),
+        listed_notes=[text for text, style in styled if style == "Note"],
+        footnotes=footnotes(document).texts,
     )
+
+
+def numbered_notes(text: str) -> dict[int, str]:
+    """The notes of a list set out as `1. text 2. text ...`, by number; each number is looked for after
+    the one before, so a number inside a note's text is not taken for the next note."""
+    starts: list[tuple[int, int]] = []  # (where a note's number starts, where its text starts)
+    while found := re.compile(rf"(?:^| ){len(starts) + 1}\. ").search(text, starts[-1][1] if starts else 0):
+        starts.append((found.start(), found.end()))
+    ends = [start for start, _ in starts[1:]] + [len(text)]
+    return {
+        number: text[begin:end].strip()
+        for number, ((_, begin), end) in enumerate(zip(starts, ends, strict=True), start=1)
+    }
 
 
 # ---- Comparing the text of the two formats -----------------------------------------------------

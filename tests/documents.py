@@ -5,7 +5,7 @@ A build is run either in this process (`invoke`, through click's CliRunner) or a
 (`generate`, `python generate.py` in a subprocess). PDF text is read with pypdf, keeping each piece's
 position and size, so that superscript note references and list markers (which pypdf reads after the
 list) can be told apart from the text and put back on their lines. Word text is read with python-docx:
-body paragraphs and table cells (row by row) in document order.
+body paragraphs and table cells (row by row) in document order, and the footnotes from their part's XML.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from click.testing import CliRunner, Result
 from docx.oxml.ns import qn
 from docx.table import Table as WordTable
+from lxml import etree
 from pypdf import PdfReader
 
 from keycities.cli import cli
@@ -347,8 +348,53 @@ def body_paragraphs(document: Any) -> Iterator[tuple[Any, bool]]:
 
 
 def without_notes(paragraph: Any) -> str:
-    """A paragraph's text without its superscript runs (note references)."""
+    """A paragraph's text without its note references (footnote references, which hold no text, and
+    superscript runs)."""
     return "".join(run.text for run in paragraph.runs if not run.font.superscript)
+
+
+def header_texts(header: Any) -> list[str]:
+    """The non-empty paragraphs of a header, a table's cells (row by row) where it has one: a letter's
+    letterhead sets the group's name and lines in a table beside its logo."""
+    paragraphs: list[Any] = []
+    for item in header.iter_inner_content():
+        if isinstance(item, WordTable):
+            paragraphs += [p for row in item.rows for cell in row.cells for p in cell.paragraphs]
+        else:
+            paragraphs.append(item)
+    return [paragraph.text for paragraph in paragraphs if paragraph.text.strip()]
+
+
+@dataclass(frozen=True)
+class Footnotes:
+    """A .docx's footnotes: the number Word shows for each reference (by footnote id: Word numbers the
+    references in the order of the text, from 1) and each footnote's text, in that order."""
+
+    numbers: dict[str, int]
+    texts: list[str]
+
+    def text_of(self, paragraph: Any) -> str:
+        """A paragraph's text with each footnote reference as the number Word shows for it."""
+        return "".join(
+            run.text + "".join(str(self.numbers[i]) for i in run._r.xpath("./w:footnoteReference/@w:id"))
+            for run in paragraph.runs
+        )
+
+    def of(self, paragraph: Any) -> tuple[int, ...]:
+        """The numbers Word shows for a paragraph's footnote references."""
+        return tuple(self.numbers[i] for i in paragraph._p.xpath("./w:r/w:footnoteReference/@w:id"))
+
+
+def footnotes(document: Any) -> Footnotes:
+    """The footnotes of a python-docx document, read from its footnotes part's XML."""
+    texts: dict[str, str] = {}
+    for rel in document.part.rels.values():
+        if rel.reltype.endswith("/footnotes"):
+            for note in etree.fromstring(rel.target_part.blob).iter(qn("w:footnote")):
+                texts[note.get(qn("w:id"))] = "".join(note.itertext()).strip()
+    ids = [ref.get(qn("w:id")) for ref in document.element.body.iter(qn("w:footnoteReference"))]
+    numbers = {note_id: number for number, note_id in enumerate(ids, start=1)}
+    return Footnotes(numbers, [texts[note_id] for note_id in ids])
 
 
 def picture_alts(element: Any) -> list[str]:

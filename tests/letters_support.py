@@ -18,7 +18,17 @@ from typing import Any
 import docx
 import pytest
 from click.testing import Result
-from documents import PROJECT_ROOT, body_paragraphs, invoke, letters, picture_alts, without_notes
+from documents import (
+    PROJECT_ROOT,
+    Footnotes,
+    body_paragraphs,
+    footnotes,
+    header_texts,
+    invoke,
+    letters,
+    picture_alts,
+    without_notes,
+)
 from docx.oxml.ns import qn
 
 SEED_LETTER = Path("/work/shared/seed/letter-to-the-prime-minister.txt")
@@ -107,9 +117,9 @@ WORD_BULLET = "• "
 @dataclass(frozen=True)
 class WordParagraph:
     style: str
-    text: str
-    text_without_notes: str  # without superscript runs
-    notes: tuple[int, ...]  # the numbers in superscript runs
+    text: str  # footnote references as the numbers Word shows
+    text_without_notes: str  # without note references
+    notes: tuple[int, ...]  # the numbers of its footnote references, or of its superscript runs
 
 
 @dataclass
@@ -125,6 +135,7 @@ class WordText:
     pictures: dict[str, list[str]]  # alt text of pictures, by part: "header", "body"
     title: str
     language: str
+    footnotes: list[str]  # the text of each footnote, in the order Word numbers them
 
     @property
     def body_text(self) -> list[str]:
@@ -140,17 +151,19 @@ class WordText:
         return [paragraph for paragraph in self.body if paragraph.style == style]
 
 
-def _word_paragraph(paragraph: Any, style: str | None = None) -> WordParagraph:
-    notes = tuple(int(run.text) for run in paragraph.runs if run.font.superscript)
-    return WordParagraph(style or paragraph.style.name, paragraph.text, without_notes(paragraph), notes)
+def _word_paragraph(paragraph: Any, notes: Footnotes, style: str | None = None) -> WordParagraph:
+    numbers = notes.of(paragraph) + tuple(int(run.text) for run in paragraph.runs if run.font.superscript)
+    name = style or paragraph.style.name
+    return WordParagraph(name, notes.text_of(paragraph), without_notes(paragraph), numbers)
 
 
 def word_text(path: Path) -> WordText:
     """Read a .docx: first-page header, body paragraphs and tables, footers, pictures, properties."""
     document = docx.Document(str(path))
     section = document.sections[0]
+    notes = footnotes(document)
     body = [
-        _word_paragraph(paragraph, "table cell" if in_table else None)
+        _word_paragraph(paragraph, notes, "table cell" if in_table else None)
         for paragraph, in_table in body_paragraphs(document)
     ]
 
@@ -158,7 +171,7 @@ def word_text(path: Path) -> WordText:
         return [p.text for p in part.paragraphs if p.text.strip()]
 
     return WordText(
-        first_page_header=texts(section.first_page_header),
+        first_page_header=header_texts(section.first_page_header),
         body=body,
         first_page_footer=texts(section.first_page_footer),
         footer=texts(section.footer),
@@ -172,4 +185,5 @@ def word_text(path: Path) -> WordText:
         },
         title=document.core_properties.title,
         language=document.core_properties.language,
+        footnotes=notes.texts,
     )

@@ -26,6 +26,7 @@ from briefing_support import (
     WordPack,
     figure_alts,
     first_difference,
+    numbered_notes,
     pdf_text_lines,
     read_word,
     tables,
@@ -41,6 +42,8 @@ from documents import (
     generate,
     invoke,
     line_of,
+    pdf_lines,
+    squeeze,
     summary,
     word_tokens,
 )
@@ -210,15 +213,28 @@ def test_manifest_lists_every_pack_with_its_sha256(shipped_packs: Build) -> None
 
 
 def assert_parity(pdf: Path, word: Path) -> None:
-    """The PDF's text (less footers and bullet characters) and the Word text have the same tokens.
+    """The PDF's text (less footers, bullet characters and note references) and the Word text have the
+    same tokens, and the same notes.
 
-    Word: the first-page header (the letterhead), then body paragraphs and table cells row by row.
+    Word: the first-page header (the letterhead), then body paragraphs and table cells row by row. The
+    PDF lists every note under the notes heading; Word lists there only the notes nothing in the text
+    refers to (a table's "[2]"), with the PDF's numbers, and makes the others footnotes, numbered by Word.
     """
-    lines, footers = pdf_lines_of(pdf)
+    lines, footers = pdf_lines_of(pdf, notes=False)
     document = word_of(word)
-    pdf_tokens, word_tokens_ = word_tokens(lines, document.header + document.body)
+    title = lines.index(document.notes_title)
+    sources = next(index for index, line in enumerate(lines) if index > title and line.startswith("[A] "))
+    body = [text for text in document.header + document.plain_body if text not in document.listed_notes]
+    pdf_tokens, word_tokens_ = word_tokens(lines[: title + 1] + lines[sources:], body)
     assert len(pdf_tokens) > 100
     assert pdf_tokens == word_tokens_, first_difference(pdf_tokens, word_tokens_)
+    # The notes: those listed in Word as the PDF lists them, the others as Word's footnotes, one for each
+    # reference the PDF raises in its text.
+    pdf_notes = numbered_notes(squeeze(" ".join(lines[title + 1 : sources])))
+    listed = {int(number): text for number, _, text in (n.partition(". ") for n in document.listed_notes)}
+    assert listed == {number: pdf_notes[number] for number in listed}
+    assert set(document.footnotes) == {text for number, text in pdf_notes.items() if number not in listed}
+    assert len(document.footnotes) == sum(len(line.notes) for line in pdf_lines(pdf))
     # The furniture that was dropped is only the running footer, numbered on every page but the first.
     pages = len(PdfReader(pdf).pages)
     title = PdfReader(pdf).metadata.title

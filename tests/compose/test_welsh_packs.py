@@ -110,7 +110,9 @@ def pdf_text(path: Path) -> str:
 
 
 def word_paragraphs(path: Path) -> list[str]:
-    return read_word(path).plain_body
+    """A Word file's body paragraphs, then its footnotes (the notes the text refers to are footnotes)."""
+    word = read_word(path)
+    return [*word.plain_body, *word.footnotes]
 
 
 def english_runs(path: Path) -> Iterator[str]:

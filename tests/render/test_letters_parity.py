@@ -170,8 +170,12 @@ class Letter:
 
     @property
     def word_content(self) -> list[str]:
-        """The Word file's text: first-page letterhead, then the body (paragraphs and tables)."""
-        return self.word.first_page_header + self.word.body_text
+        """The Word file's text: first-page letterhead, then the body (paragraphs and tables), with the
+        footnotes, numbered, where the PDF lists its notes: under the "Sources" heading."""
+        body = self.word.body_text
+        notes = [f"{number}. {text}" for number, text in enumerate(self.word.footnotes, start=1)]
+        end = body.index("Sources") + 1
+        return self.word.first_page_header + body[:end] + notes + body[end:]
 
     def pdf_body(self) -> list[PdfLine]:
         """PDF lines after the salutation, up to the close."""
@@ -283,27 +287,28 @@ def test_figures_are_in_the_body_of_both(letter: Letter, figure: str) -> None:
 
 
 def test_sources_section_names_the_ons_and_matches_the_references(letter: Letter) -> None:
-    # Word: references in superscript runs, numbered in order of first use; a numbered note for each.
+    # Word: each reference is a footnote, numbered by Word in order; the notes are footnotes, not a list,
+    # and the small "Sources" heading is kept over the publications they cite.
     word_refs = [n for paragraph in letter.word.body for n in paragraph.notes]
-    notes = letter.word.styled("Note")
-    headings = [p.text for p in letter.word.body if p.style.startswith("Heading")]
-    assert headings == ["Sources"]
+    notes = letter.word.footnotes
     assert len(notes) >= 4
-    assert list(dict.fromkeys(word_refs)) == list(range(1, len(notes) + 1))
-    assert [int(p.text.split(".", 1)[0]) for p in notes] == list(range(1, len(notes) + 1))
+    assert word_refs == list(range(1, len(notes) + 1))
+    assert letter.word.styled("Note") == []
+    headings = [(p.style, p.text) for p in letter.word.body if "Heading" in p.style]
+    assert headings == [("Notes Heading", "Sources")]
     word_texts = [p.text for p in letter.word.body]
     word_sources = squeeze(" ".join(word_texts[word_texts.index("Sources") + 1 :]))
     assert "Office for National Statistics" in word_sources
     assert "https://www.ons.gov.uk/" in word_sources
-    # PDF: the same references, raised and smaller, and the same numbered notes under "Sources".
+    # PDF: the same references, raised and smaller, and the same notes, numbered, under "Sources".
     pdf_refs = [n for line in letter.pdf_content for n in line.notes]
     assert pdf_refs == word_refs
     texts = [line.text for line in letter.pdf_content]
     assert texts.count("Sources") == 1
-    after = texts[texts.index("Sources") + 1 :]
-    starts = [int(m[1]) for text in after if (m := re.match(r"(\d+)\. \S", text))]
-    assert starts == list(range(1, len(notes) + 1))
-    assert "Office for National Statistics" in squeeze(" ".join(after))
+    after = squeeze(" ".join(texts[texts.index("Sources") + 1 :]))
+    listed = after[: after.index("[A] ")].rstrip(" •")  # up to the first publication and its bullet
+    assert listed == " ".join(f"{number}. {text}" for number, text in enumerate(notes, start=1))
+    assert "Office for National Statistics" in after
 
 
 def test_pdf_is_tagged_with_language_and_title(letter: Letter) -> None:

@@ -13,6 +13,7 @@ import docx
 import pytest
 from docx.document import Document as WordDocument
 from docx.enum.section import WD_SECTION
+from docx.section import Section
 from PIL import Image as PILImage
 
 from keycities.compose.blocks import (
@@ -131,6 +132,15 @@ def styled_texts(word: WordDocument) -> list[tuple[str, str]]:
     return [(paragraph.style.name, paragraph.text) for paragraph in word.paragraphs]
 
 
+def header_name(section: Section) -> str:
+    """The group's name in a section's letterhead (a letter's sits in a table beside its logo; a pack's is
+    its cover's name)."""
+    names = section.first_page_header._element.xpath(
+        ".//w:p[w:pPr/w:pStyle/@w:val='LetterheadName' or w:pPr/w:pStyle/@w:val='CoverName']"
+    )
+    return "".join(names[0].xpath(".//w:t/text()"))
+
+
 def part_xml(data: bytes, name: str) -> str:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return archive.read(name).decode("utf-8")
@@ -147,26 +157,25 @@ def test_letter_paragraphs_are_in_order_with_their_styles(renderer: DocxRenderer
         ("Date Line", "4 February 2019"),
         ("Subject", "Re: the Key Cities asks"),
         ("Salutation", "Dear Prime Minister"),
-        ("Normal", "Our cities produce £130.5 billion1 a year."),
+        ("Normal", "Our cities produce £130.5 billion a year."),  # the note is a footnote
         ("Close", "Yours sincerely"),
         ("Signature Name", "Cllr Jane Doe"),
         ("Signature Role", "Chair, Key Cities Group"),
-        ("Heading 1", "Sources"),
-        ("Note", "1. ONS regional GVA, 2017"),
     ]
     signature_image = next(p for p in word.paragraphs if p.style.name == "Signature Image")
     assert signature_image._p.xpath(".//pic:pic")
 
 
-def test_runs_keep_bold_and_note_numbers_are_superscript(renderer: DocxRenderer, letter: Document) -> None:
+def test_runs_keep_bold_and_the_note_follows_its_figure(renderer: DocxRenderer, letter: Document) -> None:
     word = open_docx(renderer.render(letter)[0])
     body = next(p for p in word.paragraphs if p.text.startswith("Our cities"))
     assert [(run.text, run.bold, run.font.superscript) for run in body.runs] == [
         ("Our cities produce ", None, None),
         ("£130.5 billion", True, None),
-        ("1", None, True),
+        ("", None, None),  # the footnote reference, which Word numbers and raises by its style
         (" a year.", None, None),
     ]
+    assert body.runs[2]._r.xpath("./w:footnoteReference/@w:id") == ["1"]
 
 
 def test_headings_lists_and_captions_use_reference_styles(renderer: DocxRenderer, briefing: Document) -> None:
@@ -180,7 +189,7 @@ def test_headings_lists_and_captions_use_reference_styles(renderer: DocxRenderer
         ("List Number", "Invest"),
         ("List Number", "Devolve"),
         ("List Number", "Build"),
-        ("Caption", "Table 1: output by city"),
+        ("Table Caption", "Table 1: output by city"),
         ("Caption", "Figure 1: GVA by city"),
     ]
 
@@ -200,12 +209,18 @@ def test_first_page_header_holds_the_letterhead(renderer: DocxRenderer, letter: 
     section = open_docx(renderer.render(letter)[0]).sections[0]
     assert section.different_first_page_header_footer
     header = section.first_page_header
-    assert [(p.style.name, p.text) for p in header.paragraphs] == [
-        ("Letterhead Logo", ""),
+    # The name and lines beside the logo, as the PDF floats it, and the rule under both.
+    (table,) = header.tables
+    text_cell, logo_cell = table.rows[0].cells
+    assert [(p.style.name, p.text) for p in text_cell.paragraphs] == [
         ("Letterhead Name", "Key Cities"),
         ("Letterhead Line", "Key Cities Group, 1 High Street, Bradford"),
         ("Letterhead Line", "01234 567890"),
     ]
+    assert [p.style.name for p in logo_cell.paragraphs] == ["Letterhead Logo"]
+    assert logo_cell._tc.xpath(".//wp:docPr/@descr") == ["Key Cities logo"]
+    assert [(p.style.name, p.text) for p in header.paragraphs] == [("Letterhead Rule", "")]
+    assert header._element[-1] is header.paragraphs[0]._p  # the rule is under the table
     assert len(header._element.xpath(".//pic:pic")) == 1
     assert section.header.is_linked_to_previous  # continuation pages carry no letterhead
 
@@ -315,7 +330,7 @@ def test_markup_in_text_is_stored_literally(renderer: DocxRenderer, letter: Docu
     )
     word = open_docx(renderer.render(tricky)[0])
     assert word.paragraphs[0].text == "The Rt Hon <b>May</b> & {{ 7*7 }} MP"
-    assert word.sections[0].first_page_header.paragraphs[1].text == TRICKY_NAME
+    assert header_name(word.sections[0]) == TRICKY_NAME
     assert word.core_properties.title == TRICKY_NAME
 
 
@@ -330,11 +345,7 @@ def test_combined_file_has_one_section_per_document(
     assert [s._sectPr.xpath("./w:pgNumType/@w:start") for s in sections] == [["1"], ["1"], ["1"]]
     totals = sections[0].footer._element.xpath(".//w:instrText/text()")
     assert [text.strip() for text in totals] == ["PAGE", "SECTIONPAGES"]  # each letter counts its own pages
-    assert [s.first_page_header.paragraphs[1].text for s in sections] == [
-        "Key Cities",
-        "Key Cities: Hull",
-        "Key Cities",
-    ]
+    assert [header_name(s) for s in sections] == ["Key Cities", "Key Cities: Hull", "Key Cities"]
     assert [s.footer.paragraphs[0].text.split("\t")[0] for s in sections] == [
         "Key Cities Group",
         "Key Cities Group",
@@ -346,8 +357,8 @@ def test_combined_file_has_one_section_per_document(
     assert [s.footer.is_linked_to_previous for s in sections] == [False, True, False]
     # The break sits in each letter's last paragraph: no empty paragraph is added between letters.
     assert [p.text for p in word.paragraphs if p._p.xpath("./w:pPr/w:sectPr")] == [
-        "1. ONS regional GVA, 2017",
-        "1. ONS regional GVA, 2017",
+        "Chair, Key Cities Group",
+        "Chair, Key Cities Group",
     ]
     assert all(
         p.text for p in word.paragraphs if p.style.name != "Figure" and p.style.name != "Signature Image"
@@ -450,7 +461,7 @@ def test_identical_letters_in_one_file_share_their_header_and_footer(
         stories = sorted(n for n in archive.namelist() if re.fullmatch(r"word/(header|footer)\d+\.xml", n))
     assert stories == ["word/footer1.xml", "word/footer2.xml", "word/header1.xml"]
     sections = open_docx(data).sections
-    assert [s.first_page_header.paragraphs[1].text for s in sections] == ["Key Cities"] * 3
+    assert [header_name(s) for s in sections] == ["Key Cities"] * 3
     assert [s._sectPr.xpath("./w:pgNumType/@w:start") for s in sections] == [["1"]] * 3
 
 

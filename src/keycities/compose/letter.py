@@ -137,13 +137,11 @@ class Composer:
             }
             | self._member_of(addressee, choice)
         )
-        blocks: list[Block] = [
-            AddressBlock(tuple(clean(line) for line in addressee.address_lines)),
-            DateLine(formatter.date(front.date)),
-        ]
-        if front.reference:
+        blocks: list[Block] = [AddressBlock(tuple(clean(line) for line in addressee.address_lines))]
+        if front.reference:  # above the date, as a British letter sets it
             blocks.append(Paragraph((Run(f"Our ref: {clean(front.reference)}"),), role="small"))
         blocks += [
+            DateLine(formatter.date(front.date)),
             Paragraph((Run(clean(subject), bold=True),), role="subject"),
             Paragraph((Run(f"{clean(addressee.salutation)},"),), role="salutation"),
         ]

@@ -20,7 +20,8 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.section import Section, _Footer, _Header
-from docx.shared import Mm
+from docx.shared import Length, Mm
+from docx.table import _Cell
 from docx.text.paragraph import Paragraph as WordParagraph
 from docx.text.run import Run as WordRun
 
@@ -32,7 +33,6 @@ from keycities.compose.blocks import (
     Document,
     Heading,
     Image,
-    Letterhead,
     ListBlock,
     Notes,
     PageBreak,
@@ -42,6 +42,8 @@ from keycities.compose.blocks import (
     Table,
 )
 from keycities.errors import RenderError
+from keycities.render.docx_letterhead import add_letterhead
+from keycities.render.footnotes import Footnotes, restart_footnote_numbers
 from keycities.render.ooxml import (
     add_field,
     clear_reference_content,
@@ -58,11 +60,13 @@ from keycities.render.ooxml import (
 
 # Every style the renderer names; an office may restyle them in Word but must keep the names.
 PARAGRAPH_STYLES = (
-    *("Normal", "Heading 1", "Heading 2", "Heading 3", "List Bullet", "List Number", "Note", "Footer"),
-    *("Letterhead Logo", "Letterhead Name", "Letterhead Line", "Address", "Date Line"),
-    *("Subject", "Salutation", "Close", "Lead", "Quote", "Small", "Caption", "Figure"),
+    *("Normal", "Heading 1", "Heading 2", "Heading 3", "List Bullet", "List Number", "Footer"),
+    *("Letterhead Logo", "Letterhead Name", "Letterhead Line", "Letterhead Rule", "Cover Name", "Cover Rule"),
+    *("Address", "Date Line", "Subject", "Salutation", "Close", "Lead", "Quote", "Small"),
+    *("Caption", "Table Caption", "Figure", "Notes Heading", "Note", "footnote text"),
     *("Signature Image", "Signature Name", "Signature Role", "Table Text", "Table Number"),
 )
+CHARACTER_STYLES = ("footnote reference",)
 TABLE_STYLE = "Data Table"
 # Each paragraph role but "body" has the style of the same name.
 ROLE_STYLES = {"body": "Normal"} | {
@@ -90,9 +94,14 @@ class DocxRenderer:
         self._style_ids = {
             style.name: None if style.element.default else style.style_id
             for style in word.styles
-            if style.type == WD_STYLE_TYPE.PARAGRAPH
+            if style.type in (WD_STYLE_TYPE.PARAGRAPH, WD_STYLE_TYPE.CHARACTER)
         }
         missing = [name for name in PARAGRAPH_STYLES if (name, WD_STYLE_TYPE.PARAGRAPH) not in present]
+        missing += [
+            f"{name} (character style)"
+            for name in CHARACTER_STYLES
+            if (name, WD_STYLE_TYPE.CHARACTER) not in present
+        ]
         if (TABLE_STYLE, WD_STYLE_TYPE.TABLE) not in present:
             missing.append(f"{TABLE_STYLE} (table style)")
         if missing:
@@ -137,6 +146,8 @@ class _Builder:
         self._file_language = file_language
         self._run_language: str | None = None
         self._label = ""
+        self._footnotes = Footnotes(word, style_ids["footnote text"], style_ids["footnote reference"])
+        self._footnote_texts: dict[int, str] = {}
         set_default_language(word, word_language(file_language))
 
     def add(self, document: Document, section: Section, previous: Document | None) -> None:
@@ -147,55 +158,75 @@ class _Builder:
         self._label = f"{document.title!r}: letterhead"
         section.different_first_page_header_footer = True
         restart_page_numbers(section)
+        restart_footnote_numbers(section)
         # A header or footer the same as the previous section's links to it (Word's "Link to Previous"),
         # so a batch of letters holds one letterhead; python-docx adds each new part in quadratic time.
         if not _repeats(previous, document, "letterhead"):
-            self._letterhead(defined(section.first_page_header), document.letterhead)
+            header = defined(section.first_page_header)
+            add_letterhead(self, header, _text_width(section), document.letterhead, document.kind)
         if previous is None:
             defined(section.first_page_footer)
         if not _repeats(previous, document, "footer"):
             self._footer(defined(section.footer), document)
-        # A lone Heading 1 is the document's title, so the notes sit one level under it.
-        notes_level = 2 if sum(isinstance(b, Heading) and b.level == 1 for b in document.blocks) == 1 else 1
+        # A note the text refers to becomes a Word footnote at its reference; the others stay in a list.
+        referenced = {run.note for run in _runs_of(document.blocks) if run.note is not None}
+        self._footnote_texts = {
+            number: text
+            for block in document.blocks
+            if isinstance(block, Notes)
+            for number, text in block.items
+            if number in referenced
+        }
+        kept_with_next = _leading_to_charts(document.blocks)
         for index, block in enumerate(document.blocks, start=1):
             self._label = f"{document.title!r}: block {index} ({type(block).__name__})"
-            self._block(block, notes_level)
+            last_paragraph = self._block(block, followed=index < len(document.blocks))
+            if index - 1 in kept_with_next and last_paragraph is not None:
+                last_paragraph.paragraph_format.keep_with_next = True
 
-    def _block(self, block: Block, notes_level: int) -> None:
+    def _block(self, block: Block, *, followed: bool) -> WordParagraph | None:
+        """Add one block; its last paragraph, when it ends with one."""
         match block:
             case Heading(level=level, runs=runs):
                 if level not in (1, 2, 3):
                     raise RenderError(f"{self._label}: heading level {level} is not 1, 2 or 3")
-                self._runs(self._paragraph(f"Heading {level}"), runs)
+                return self._runs(self._paragraph(f"Heading {level}"), runs)
             case Paragraph(runs=runs, role=role):
-                self._runs(self._paragraph(ROLE_STYLES[role]), runs)
+                return self._runs(self._paragraph(ROLE_STYLES[role]), runs)
             case ListBlock():
                 self._list(block)
             case Table():
                 self._table(block)
             case Chart(png=png, caption=caption):
-                self._picture(self._paragraph("Figure"), png)
+                self.picture(self._paragraph("Figure"), png)
                 if caption:
-                    self._text(self._paragraph("Caption"), caption)
+                    self.text(self._paragraph("Caption"), caption)
             case AddressBlock(lines=lines):
                 for line in lines:
-                    self._text(self._paragraph("Address"), line)
+                    self.text(self._paragraph("Address"), line)
             case DateLine(text=text):
-                self._text(self._paragraph("Date Line"), text)
+                self.text(self._paragraph("Date Line"), text)
             case Signature(image=image, name=name, roles=roles):
                 if image is not None:
-                    self._picture(self._paragraph("Signature Image"), image)
-                self._text(self._paragraph("Signature Name"), name)
+                    self.picture(self._paragraph("Signature Image"), image)
+                self.text(self._paragraph("Signature Name"), name)
                 for position in roles:
-                    self._text(self._paragraph("Signature Role"), position)
+                    self.text(self._paragraph("Signature Role"), position)
             case Notes(title=title, items=items):
-                if title:
-                    self._text(self._paragraph(f"Heading {notes_level}"), title)
-                # Literal numbers, so they always match the superscript references in the text.
-                for number, text in items:
-                    self._text(self._paragraph("Note"), f"{number}. {text}")
+                listed = [(number, text) for number, text in items if number not in self._footnote_texts]
+                # The heading stays over what is left: notes nothing refers to, or what follows them.
+                if title and (listed or followed):
+                    self.text(self._paragraph("Notes Heading"), title)
+                # Literal numbers, so they always match the numbers the PDF gives the same notes.
+                for number, text in listed:
+                    self.text(self._paragraph("Note"), f"{number}. {text}")
             case PageBreak():
                 self._paragraph("Normal").add_run().add_break(WD_BREAK.PAGE)
+        return None
+
+    def paragraph_in(self, container: _Header | _Cell, style: str, *, first: bool = False) -> WordParagraph:
+        """A paragraph of `style` in a header or table cell: its first (always there), or a new one."""
+        return self._styled(container.paragraphs[0] if first else container.add_paragraph(), style)
 
     def _paragraph(self, style: str) -> WordParagraph:
         return self._styled(self._word.add_paragraph(), style)
@@ -205,15 +236,19 @@ class _Builder:
         paragraph._p.style = self._style_ids[style]
         return paragraph
 
-    def _runs(self, paragraph: WordParagraph, runs: Sequence[Run]) -> None:
+    def _runs(self, paragraph: WordParagraph, runs: Sequence[Run]) -> WordParagraph:
         for run in runs:
-            written = self._text(paragraph, run.text, run.bold, run.italic)
+            written = self.text(paragraph, run.text, run.bold, run.italic)
             if run.language is not None:  # a passage in another language than the document's
                 set_language(written._r.get_or_add_rPr(), word_language(run.language))
-            if run.note is not None:
-                self._text(paragraph, str(run.note)).font.superscript = True
+            if run.note in self._footnote_texts:
+                self._footnotes.add(paragraph, self._footnote_texts[run.note], self._run_language)
+            elif run.note is not None:  # a note no Notes block holds: its number, as the PDF shows it
+                self.text(paragraph, str(run.note)).font.superscript = True
+        return paragraph
 
-    def _text(self, paragraph: WordParagraph, text: str, bold: bool = False, italic: bool = False) -> WordRun:
+    def text(self, paragraph: WordParagraph, text: str, bold: bool = False, italic: bool = False) -> WordRun:
+        """Append a run of text, marked with the document's language when it is not the file's."""
         run = paragraph.add_run(text)
         if bold:
             run.bold = True
@@ -251,13 +286,13 @@ class _Builder:
         if width == 0 or any(len(row) != width for row in block.rows):
             raise RenderError(f"{self._label}: every row needs {width} cells, as many as the header")
         if block.caption:
-            self._text(self._paragraph("Caption"), block.caption)
+            self.text(self._paragraph("Table Caption"), block.caption)
         table = self._word.add_table(rows=1 + len(block.rows), cols=width, style=TABLE_STYLE)
         numeric = set(block.numeric_columns)
         for values, row in zip((block.header, *block.rows), table.rows, strict=True):
             for column, (value, cell) in enumerate(zip(values, row.cells, strict=True)):
                 style = "Table Number" if column in numeric else "Table Text"
-                self._text(self._styled(cell.paragraphs[0], style), value)
+                self.text(self._styled(cell.paragraphs[0], style), value)
         # The header row repeats on every page and is what Word's accessibility checker looks for.
         table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
         if block.caption:
@@ -265,7 +300,8 @@ class _Builder:
             caption.set(qn("w:val"), block.caption)
             table._tbl.tblPr.append(caption)
 
-    def _picture(self, paragraph: WordParagraph, image: Image) -> None:
+    def picture(self, paragraph: WordParagraph, image: Image) -> None:
+        """Append a PNG with its alt text at its width."""
         if image.media_type != "image/png":
             raise RenderError(
                 f"{self._label}: Word needs a PNG for the image {image.alt!r}, got {image.media_type}"
@@ -278,28 +314,12 @@ class _Builder:
             raise RenderError(f"{self._label}: the image {image.alt!r} is not a readable PNG") from exc
         shape._inline.docPr.set("descr", image.alt)
 
-    def _letterhead(self, header: _Header, letterhead: Letterhead) -> None:
-        logos = [logo for logo in (letterhead.logo, letterhead.partner_logo) if logo is not None]
-        first = header.paragraphs[0]
-        if logos:
-            self._styled(first, "Letterhead Logo")
-            for position, logo in enumerate(logos):
-                if position:
-                    first.add_run("\t")  # the style's right tab puts a partner's logo at the margin
-                self._picture(first, logo)
-            name = self._styled(header.add_paragraph(), "Letterhead Name")
-        else:
-            name = self._styled(first, "Letterhead Name")
-        self._text(name, letterhead.name)
-        for line in letterhead.lines:
-            self._text(self._styled(header.add_paragraph(), "Letterhead Line"), line)
-
     def _footer(self, footer: _Footer, document: Document) -> None:
         paragraph = self._styled(footer.paragraphs[0], "Footer")
         page, of = _PAGE_WORDS.get(document.language.split("-")[0], ("Page", "of"))
-        self._text(paragraph, f"{document.footer}\t{page} ")
+        self.text(paragraph, f"{document.footer}\t{page} ")
         add_field(paragraph, "PAGE")
-        self._text(paragraph, f" {of} ")
+        self.text(paragraph, f" {of} ")
         add_field(paragraph, self._total)
 
 
@@ -307,6 +327,39 @@ def _repeats(previous: Document | None, document: Document, field: str) -> bool:
     if previous is None or previous.language != document.language:
         return False
     return bool(getattr(previous, field) == getattr(document, field))
+
+
+def _text_width(section: Section) -> Length:
+    """The width between the margins; a reference that sets no page is A4 with 25.4 mm margins."""
+    margins = [Mm(25.4) if side is None else side for side in (section.left_margin, section.right_margin)]
+    page = Mm(210) if section.page_width is None else section.page_width
+    return Length(page - sum(margins))
+
+
+def _runs_of(blocks: Sequence[Block]) -> Iterator[Run]:
+    """Every run of text that may refer to a note: in headings, paragraphs and list items."""
+    for block in blocks:
+        match block:
+            case Heading(runs=runs) | Paragraph(runs=runs):
+                yield from runs
+            case ListBlock(items=items):
+                for item in items:
+                    yield from item
+
+
+def _leading_to_charts(blocks: Sequence[Block]) -> set[int]:
+    """The blocks to keep on the page of the chart they lead to: a heading and the paragraphs between it
+    and its chart (at most two, as a longer run cannot be kept together)."""
+    kept: set[int] = set()
+    for index, block in enumerate(blocks):
+        if not isinstance(block, Chart):
+            continue
+        start = index - 1
+        while start >= 0 and index - start <= 2 and isinstance(blocks[start], Paragraph):
+            start -= 1
+        if start >= 0 and isinstance(blocks[start], Heading):
+            kept.update(range(start, index))
+    return kept
 
 
 def _check_text(document: Document) -> None:
