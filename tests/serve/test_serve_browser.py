@@ -1,7 +1,9 @@
 """The live preview in headless Chromium (the system's, driven by Playwright): from the index to a letter,
 shown as A4 sheets on grey; an edit to the letter's file shows on the open page by itself, within a
 second of the save; a broken template shows its file and line in place of the letter, and the letter
-comes back when the file is fixed. The test never reloads the page itself."""
+comes back when the file is fixed. The test never reloads the page itself. The sheets break where the
+PDF's pages do: as many sheets as the built PDF has pages, each starting with the same text, the footer
+and page number on every sheet after the first, and more sheets for a longer letter."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import documents
 import pytest
+from pypdf import PdfReader
 from serve_support import running
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -71,8 +74,8 @@ def test_an_edit_shows_by_itself_and_a_broken_template_shows_its_line(
         page.goto(server.url)
         page.get_by_role("link", name="The Rt Hon Theresa May MP").click()
         page.wait_for_url(f"{server.url}letters/cities-in-action/prime-minister")
-        sync_api.expect(page.locator(".sheet")).to_have_count(1)
-        sync_api.expect(page.locator(".sheet")).to_contain_text("Dear Prime Minister,")
+        sync_api.expect(page.locator("article[data-sheets]")).to_have_count(1)
+        sync_api.expect(page.locator(".sheet").first).to_contain_text("Dear Prime Minister,")
         address = page.url
 
         mark_and_wait_for_connection(page)
@@ -92,7 +95,7 @@ def test_an_edit_shows_by_itself_and_a_broken_template_shows_its_line(
         mark_and_wait_for_connection(page)
         letter.write_text(original, encoding="utf-8")
         reloads_by_itself(page, time.time(), "UK productivity growth is struggling.")
-        sync_api.expect(page.locator(".sheet")).to_contain_text("Dear Prime Minister,")
+        sync_api.expect(page.locator(".sheet").first).to_contain_text("Dear Prime Minister,")
         assert page.url == address
 
 

@@ -2,7 +2,8 @@
 a problem in place of a document. Every piece of text is escaped, so data never becomes markup.
 
 Each page carries the bar at its top and the reload script, which knows the version the page was made
-from and loads the page again when the server announces another.
+from and loads the page again when the server announces another; a document's page also carries the
+sheets script, which lays the document out as A4 pages in the browser.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from keycities.render.html import PACKAGE_ASSETS, render_html
 
 PREVIEW_ASSETS = PACKAGE_ASSETS / "preview"
 SCRIPT_PATH = "/_preview/reload.js"
+SHEETS_SCRIPT_PATH = "/_preview/sheets.js"
+SCRIPTS = {SCRIPT_PATH: "reload.js", SHEETS_SCRIPT_PATH: "sheets.js"}  # each path and its asset
 EVENTS_PATH = "/_preview/events"
 STYLESHEETS_PATH = "/_preview/styles/"
-# What render.html writes for a PageBreak block: a new sheet starts there. Text never holds it, since
-# every piece of text is escaped.
+# What render.html writes for a PageBreak block: a new sheet starts there (sheets.js then spreads each
+# part over as many sheets as it fills). Text never holds it, since every piece of text is escaped.
 PAGE_BREAK_MARKUP = '<div class="page-break"'
 
 
@@ -91,11 +94,12 @@ def document_page(
     link = f'<link rel="stylesheet" href="{escape(stylesheet_path)}">\n'
     sheets = _into_sheets(html[body:end], breaks)
     bar = _bar(label, notices)
-    return Page(200, f"{html[:head]}{link}{html[head:body]}\n{bar}{sheets}{_script(version)}\n{html[end:]}")
+    scripts = f'{_script(version)}\n<script src="{SHEETS_SCRIPT_PATH}"></script>'
+    return Page(200, f"{html[:head]}{link}{html[head:body]}\n{bar}{sheets}{scripts}\n{html[end:]}")
 
 
 def _into_sheets(html: str, breaks: int) -> str:
-    """The article's content split into one `<div class="sheet">` per page the document asks for."""
+    """The article's content split into one `<div class="sheet">` per part between its page breaks."""
     start = html.index(">", html.index("<article")) + 1
     end = html.rindex("</article>")
     parts = html[start:end].split(PAGE_BREAK_MARKUP)

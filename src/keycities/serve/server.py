@@ -12,13 +12,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from keycities.errors import ServeError
-from keycities.serve.pages import EVENTS_PATH, SCRIPT_PATH, STYLESHEETS_PATH, asset
+from keycities.serve.pages import EVENTS_PATH, SCRIPTS, STYLESHEETS_PATH, asset
 from keycities.serve.site import Site
 from keycities.serve.watch import ProjectWatcher, Versions
 
 HOST = "127.0.0.1"
 # A page loads nothing but its images and fonts inlined as data: URLs and, from this server, its stylesheet,
-# the reload script and its events (render.html's SEALED_PAGE_POLICY, with those three allowed).
+# its scripts (reload, sheets) and the reload's events (render.html's SEALED_PAGE_POLICY, with those allowed).
 PAGE_POLICY = (
     "default-src 'none'; img-src data:; font-src data:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'"
@@ -91,8 +91,8 @@ class _Handler(BaseHTTPRequestHandler):
             path = urlsplit(self.path).path
             if path == EVENTS_PATH:
                 self._events()
-            elif path == SCRIPT_PATH:
-                self._send(200, asset("reload.js").encode(), "text/javascript; charset=utf-8")
+            elif path in SCRIPTS:
+                self._send(200, asset(SCRIPTS[path]).encode(), "text/javascript; charset=utf-8")
             elif path.startswith(STYLESHEETS_PATH) and (
                 stylesheet := self.server.site.stylesheet(path.removeprefix(STYLESHEETS_PATH))
             ):
