@@ -7,6 +7,7 @@ and page number on every sheet after the first, and more sheets for a longer let
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import time
 from collections.abc import Iterator
@@ -99,6 +100,78 @@ def test_an_edit_shows_by_itself_and_a_broken_template_shows_its_line(
         assert page.url == address
 
 
+def laid_out(page: sync_api.Page, address: str) -> list[str]:
+    """Open `address` and wait for its sheets; the text of each sheet."""
+    page.goto(address)
+    sync_api.expect(page.locator("article[data-sheets]")).to_have_count(1, timeout=20_000)
+    texts: list[str] = page.locator(".sheet").all_inner_texts()
+    assert page.locator("article").get_attribute("data-sheets") == str(len(texts))
+    return texts
+
+
+def first_words(text: str) -> str:
+    return " ".join(text.split()[:6])
+
+
+def test_sheets_break_where_the_pdf_pages_do(tmp_path: Path, page: sync_api.Page) -> None:
+    project = documents.copy_project(tmp_path / "project")
+    out = tmp_path / "out"
+    with running(project) as server:
+        page.goto(server.url)
+        first = page.locator("#letter-cities-in-action .recipients a").first.get_attribute("href")
+        assert first is not None
+        recipient = first.rsplit("/", 1)[1]
+        built = documents.letters(project, out, "--letter", "cities-in-action", "--recipient", recipient)
+        assert built.exit_code == 0, built.output
+        assert documents.briefings(project, out, "--city", "swansea").exit_code == 0
+        for address, pdf in [
+            (first, out / "letters" / "cities-in-action" / f"{recipient}.pdf"),
+            ("/briefings/swansea", out / "briefings" / "swansea.pdf"),
+            ("/briefings/swansea.cy", out / "briefings" / "swansea.cy.pdf"),
+        ]:
+            pages = [each.extract_text() for each in PdfReader(pdf).pages]
+            sheets = laid_out(page, server.url + address.lstrip("/"))
+            assert len(sheets) == len(pages) > 1, (address, len(sheets), len(pages))
+            # Each sheet after the first starts with the text the PDF's page does.
+            for number, (sheet, pdf_page) in enumerate(zip(sheets, pages, strict=True)):
+                if number > 0 and not sheet.lstrip().startswith("•"):
+                    assert first_words(sheet)[:30] in " ".join(pdf_page.split()), (address, number + 1)
+            footers = page.locator(".sheet .page-footer")
+            sync_api.expect(footers).to_have_count(len(pages) - 1)  # none on the first, as in the PDF
+            of = "o" if address.endswith(".cy") else "of"
+            word = "Tudalen" if address.endswith(".cy") else "Page"
+            sync_api.expect(footers.last).to_contain_text(f"{word} {len(pages)} {of} {len(pages)}")
+            assert f"{word} {len(pages)} {of} {len(pages)}" in " ".join(pages[-1].split())
+
+
+def test_a_longer_letter_fills_more_sheets_each_within_the_page(tmp_path: Path, page: sync_api.Page) -> None:
+    project = documents.copy_project(tmp_path / "project")
+    address = "letters/cities-in-action/prime-minister"
+    with running(project) as server:
+        before = laid_out(page, server.url + address)
+        paragraph = "Added paragraph. " + "It makes the letter longer than it was, line after line. " * 6
+        documents.edit(
+            project / "letters" / "cities-in-action.md",
+            "growth is struggling.",
+            "growth is struggling.\n\n" + "\n\n".join([paragraph] * 12),
+        )
+        after = laid_out(page, server.url + address)
+        assert len(after) > len(before) >= 2, (len(before), len(after))
+        # No block passes the content box: 297 mm less the margins of 20 mm and 22 mm.
+        overflow = page.evaluate(
+            """mm => [...document.querySelectorAll('.sheet')].flatMap((sheet, index) => {
+                const end = sheet.getBoundingClientRect().top + (297 - 22) * mm;
+                return [...sheet.children].filter(block => !block.classList.contains('page-footer')
+                    && getComputedStyle(block).display !== 'none'
+                    && block.getBoundingClientRect().bottom > end + 0.5)
+                  .map(block => `sheet ${index + 1}: ${block.tagName} ${block.innerText.slice(0, 40)}`);
+            })""",
+            MM,
+        )
+        assert overflow == []
+        assert sum(text.count("Added paragraph.") for text in after) == 12  # kept whole, none lost
+
+
 def test_documents_are_a4_sheets_on_grey_breaking_where_the_document_does(
     tmp_path: Path, page: sync_api.Page
 ) -> None:
@@ -106,29 +179,38 @@ def test_documents_are_a4_sheets_on_grey_breaking_where_the_document_does(
     with (project / "cities" / "wakefield.md").open("a", encoding="utf-8") as local:
         local.write("\n---\n\nOn a sheet of its own.\n")
     with running(project) as server:
-        page.goto(f"{server.url}briefings/wakefield")
+        texts = laid_out(page, f"{server.url}briefings/wakefield")
+        own = next(index for index, text in enumerate(texts) if "On a sheet of its own." in text)
+        assert texts[own].split("\n")[0] == "On a sheet of its own."  # the page break starts a sheet
+        assert own > 1 and "Wakefield" in texts[0]
         sheets = page.locator(".sheet")
-        sync_api.expect(sheets).to_have_count(2)
-        sync_api.expect(sheets.nth(1)).to_contain_text("On a sheet of its own.")
-        sync_api.expect(sheets.nth(0)).to_contain_text("Wakefield")
-        first, second = (sheets.nth(index).bounding_box() for index in (0, 1))
-        assert first is not None and second is not None
-        for box in (first, second):
-            assert abs(box["width"] - 210 * MM) < 1, box  # A4's width
-            assert box["height"] >= 297 * MM - 1, box  # at least A4's height
-        assert second["y"] - (first["y"] + first["height"]) == pytest.approx(10 * MM, abs=1)  # grey between
+        boxes = [sheets.nth(index).bounding_box() for index in range(len(texts))]
+        for box in boxes:
+            assert box is not None and abs(box["width"] - 210 * MM) < 1, box  # A4
+            assert abs(box["height"] - 297 * MM) < 1, box
+        for box, after in itertools.pairwise(boxes):
+            assert box is not None and after is not None
+            assert after["y"] - (box["y"] + box["height"]) == pytest.approx(10 * MM, abs=1)  # grey between
         look = page.evaluate(
             """() => {
                 const sheet = getComputedStyle(document.querySelector('.sheet'));
+                const footer = document.querySelectorAll('.sheet')[1].querySelector('.page-footer');
                 return {sheet: sheet.backgroundColor, shadow: sheet.boxShadow,
                         padding: [sheet.paddingTop, sheet.paddingRight,
                                   sheet.paddingBottom, sheet.paddingLeft],
                         page: getComputedStyle(document.documentElement).backgroundColor,
-                        footer: getComputedStyle(document.querySelector('.page-footer')).display};
+                        first: document.querySelector('.sheet').querySelector('.page-footer'),
+                        footer: getComputedStyle(footer).display,
+                        footerTop: footer.getBoundingClientRect().top
+                            - footer.parentElement.getBoundingClientRect().top};
             }"""
         )
         assert look["sheet"] == "rgb(255, 255, 255)" and look["page"] == "rgb(111, 118, 124)", look
         assert look["shadow"] != "none", look
         margins = [float(value.removesuffix("px")) / MM for value in look["padding"]]
         assert margins == pytest.approx([20, 20, 22, 20], abs=0.05)  # the print margins of print.css
-        assert look["footer"] == "none"
+        assert look["first"] is None and look["footer"] == "flex"  # on later sheets only
+        assert look["footerTop"] / MM == pytest.approx(297 - 22, abs=0.1)  # in the bottom margin
+        sync_api.expect(sheets.nth(1).locator(".page-footer")).to_have_text(
+            f"Key Cities Group: Wakefield: briefing packPage 2 of {len(texts)}"
+        )

@@ -93,6 +93,10 @@ def test_each_listed_document_is_served_as_sheets_with_the_reload_script(server:
     script = get(server, "/_preview/reload.js")
     assert script.status == 200 and script.headers["content-type"].startswith("text/javascript")
     assert "EventSource" in script.text
+    assert '<script src="/_preview/sheets.js"></script>' in letter.text
+    sheets = get(server, "/_preview/sheets.js")
+    assert sheets.status == 200 and sheets.headers["content-type"].startswith("text/javascript")
+    assert "data-sheets" not in get(server, "/").text and "sheets.js" not in get(server, "/").text
 
 
 @pytest.mark.parametrize(
