@@ -478,8 +478,8 @@ def add_broken_variant(small: Small) -> int:
     lacks; tags test-three `broken`. Returns the body's line that places the figure."""
     edit(
         small.project / "letters" / f"{LETTER}.md",
-        "signatory: chair\n",
-        'signatory: chair\nvariants:\n  - to: ["tag:broken"]\n    body: cities-in-action.broken.md\n',
+        "signatory: peter-box\n",
+        'signatory: peter-box\nvariants:\n  - to: ["tag:broken"]\n    body: cities-in-action.broken.md\n',
     )
     body = small.project / "letters" / "cities-in-action.broken.md"
     body.write_text(

@@ -64,7 +64,9 @@ def with_email(folder: Path, email: str = EMAIL) -> Path:
     project = documents.copy_project(folder)
     letter = project / "letters" / f"{LETTER}.md"
     text = letter.read_text(encoding="utf-8")
-    letter.write_text(text.replace("signatory: chair\n", f"signatory: chair\n{email}", 1), encoding="utf-8")
+    letter.write_text(
+        text.replace("signatory: peter-box\n", f"signatory: peter-box\n{email}", 1), encoding="utf-8"
+    )
     (project / "recipients.csv").write_text(RECIPIENTS, encoding="utf-8")
     return project
 

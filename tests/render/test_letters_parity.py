@@ -145,9 +145,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> ShippedBuild:
 
 @pytest.fixture(scope="module")
 def signer() -> str:
-    """The signatory's typed name, as cities.yaml gives the chair."""
-    chair = load_campaign(PROJECT_ROOT).data.group.chair
-    return " ".join(part for part in (chair.title, chair.name, chair.honours) if part)
+    """The signatory's typed name, as cities.yaml gives the letter's signatory."""
+    return load_campaign(PROJECT_ROOT).data.group.signatories["peter-box"].signed_name
 
 
 class Letter:
