@@ -471,8 +471,8 @@ def variant_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = copy_project(tmp_path_factory.mktemp("variants") / "project")
     edit(
         project / "letters/cities-in-action.md",
-        "notes: enclosure",
-        "notes: end"  # a variant body places no figures: the copies' notes differ, so each has its own
+        "\nnotes: enclosure",
+        "\nnotes: end"  # a variant body places no figures: the copies' notes differ, so each has its own
         "\nvariants:\n"
         f'  - to: [tag:wales]\n    subject: "{WALES_SUBJECT}"\n'
         "  - to: [role:minister]\n    body: cities-in-action.ministers.md\n",
