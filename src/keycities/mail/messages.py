@@ -160,7 +160,7 @@ def plan(out: Path, options: MailOptions) -> tuple[list[Outgoing], list[str]]:
             recipient,
             tuple(formats[name] for name in wanted if name in formats) or tuple(formats.values()),
             tuple(name for name in wanted if name not in formats),
-            tuple(record for name, record in sorted(enclosed.get(letter, {}).items()) if name in wanted),
+            tuple(enclosed[letter][name] for name in wanted if name in enclosed.get(letter, {})),
         )
         for (letter, recipient), formats in sorted(by_letter.items())
         if options.letter in (None, letter)
