@@ -114,6 +114,8 @@ def expected_documents(project: Path) -> set[str]:
         else:
             ids = [record["id"] for record in project_recipients]
         expected |= {f"{path.stem}/{recipient}" for recipient in ids}
+        if front.get("notes") == "enclosure":  # its notes and sources, one document for every copy
+            expected.add(f"{path.stem}/{path.stem}-sources")
     members = yaml.safe_load((project / "cities.yaml").read_text(encoding="utf-8"))["members"]
     welsh = [path.name.split(".")[0] for path in (project / "cities").glob("*.cy.md")]
     return (

@@ -58,7 +58,11 @@ def yaml_quoted(text: str) -> str:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    return copy_project(tmp_path / "project")
+    """The shipped project, its letter with its notes at its end: a broken copy fails alone (with its notes
+    in an enclosure, the enclosure fails too: build/test_notes_modes.py)."""
+    project = copy_project(tmp_path / "project")
+    edit(project / LETTER, "\nnotes: enclosure", "\nnotes: end")
+    return project
 
 
 # ---- Data is printed as it is ---------------------------------------------------------------------
