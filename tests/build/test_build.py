@@ -203,7 +203,9 @@ def test_manifest_records_every_output_with_its_hashes_pages_and_figures(full: F
         assert entry["bytes"] == file.stat().st_size, path
         assert entry["format"] == file.suffix.lstrip("."), path
         assert entry["inputs"] == keys[path], f"{path}: inputs hash is not the planned job's"
-        assert entry["kind"] == ("letter" if path.startswith("letters/") else "briefing"), path
+        kind = "briefing" if path.startswith("briefings/") else "letter"
+        kind = "enclosure" if path.startswith(f"letters/{LETTER}/{LETTER}-sources.") else kind
+        assert entry["kind"] == kind, path
         assert f"{entry['collection']}/{entry['target']}" == label(path)
         if entry["format"] == "pdf":
             assert entry["pages"] == len(PdfReader(file).pages) > 0, path
