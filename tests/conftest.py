@@ -12,7 +12,7 @@ from pathlib import Path
 
 import documents
 import pytest
-from build_support import SMALL_CSV, Small
+from build_support import LETTER, SMALL_CSV, Small
 
 from keycities.data.cities import Campaign, load_campaign
 from keycities.figures.compute import compute
@@ -107,6 +107,9 @@ def small_base(tmp_path_factory: pytest.TempPathFactory) -> Small:
     """The Cities in Action letter to three test recipients (PDF) and Wakefield's pack, built once."""
     small = Small(tmp_path_factory.mktemp("small-base"))
     documents.copy_project(small.project)
+    # Each letter with its own notes, so that these tests count letters only (the shipped letter's
+    # enclosure, one more document, is tested in build/test_notes_modes.py).
+    documents.edit(small.project / f"letters/{LETTER}.md", "\nnotes: enclosure", "\nnotes: end")
     small.csv.write_text(SMALL_CSV, encoding="utf-8")
     letters = small.build_letters()
     assert letters.counts == (3, 0, 0), letters.describe()

@@ -22,6 +22,8 @@ from documents import (
     PROJECT_ROOT,
     Footnotes,
     body_paragraphs,
+    copy_project,
+    edit,
     footnotes,
     header_texts,
     invoke,
@@ -66,6 +68,7 @@ class ShippedBuild:
     out: Path
     result: Result
     factory: pytest.TempPathFactory
+    project: Path = PROJECT_ROOT  # the project built
     _forced: tuple[Path, Result] | None = field(default=None, repr=False)
 
     def path(self, recipient: str, file_format: str, letter: str = SHIPPED_LETTER) -> Path:
@@ -78,7 +81,7 @@ class ShippedBuild:
             out = self.factory.mktemp("forced") / "out"
             shutil.copytree(self.out, out)
             result = invoke(
-                "letters", "--project", PROJECT_ROOT, "--letter", SHIPPED_LETTER, "--out", out, "--jobs", "2",
+                "letters", "--project", self.project, "--letter", SHIPPED_LETTER, "--out", out, "--jobs", "2",
                 "--force",
             )  # fmt: skip
             self._forced = (out, result)
@@ -90,13 +93,17 @@ _SHIPPED: dict[int, ShippedBuild] = {}
 
 def shipped_build(factory: pytest.TempPathFactory) -> ShippedBuild:
     """The shipped Cities in Action letter for every recipient in both formats, built by the CLI once per
-    session."""
+    session, with its notes at its end (as shipped they are its enclosure: build/test_notes_modes.py), so
+    that each file holds the text, markers and notes compared."""
     key = id(factory)
     if key not in _SHIPPED:
-        out = factory.mktemp("shipped") / "out"
-        result = letters(PROJECT_ROOT, out, "--letter", SHIPPED_LETTER)
+        root = factory.mktemp("shipped")
+        project = copy_project(root / "project")
+        edit(project / f"letters/{SHIPPED_LETTER}.md", "\nnotes: enclosure", "\nnotes: end")
+        out = root / "out"
+        result = letters(project, out, "--letter", SHIPPED_LETTER)
         assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-        _SHIPPED[key] = ShippedBuild(out, result, factory)
+        _SHIPPED[key] = ShippedBuild(out, result, factory, project)
     return _SHIPPED[key]
 
 

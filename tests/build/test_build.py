@@ -114,6 +114,8 @@ def expected_documents(project: Path) -> set[str]:
         else:
             ids = [record["id"] for record in project_recipients]
         expected |= {f"{path.stem}/{recipient}" for recipient in ids}
+        if front.get("notes") == "enclosure":  # its notes and sources, one document for every copy
+            expected.add(f"{path.stem}/{path.stem}-sources")
     members = yaml.safe_load((project / "cities.yaml").read_text(encoding="utf-8"))["members"]
     welsh = [path.name.split(".")[0] for path in (project / "cities").glob("*.cy.md")]
     return (
@@ -201,7 +203,9 @@ def test_manifest_records_every_output_with_its_hashes_pages_and_figures(full: F
         assert entry["bytes"] == file.stat().st_size, path
         assert entry["format"] == file.suffix.lstrip("."), path
         assert entry["inputs"] == keys[path], f"{path}: inputs hash is not the planned job's"
-        assert entry["kind"] == ("letter" if path.startswith("letters/") else "briefing"), path
+        kind = "briefing" if path.startswith("briefings/") else "letter"
+        kind = "enclosure" if path.startswith(f"letters/{LETTER}/{LETTER}-sources.") else kind
+        assert entry["kind"] == kind, path
         assert f"{entry['collection']}/{entry['target']}" == label(path)
         if entry["format"] == "pdf":
             assert entry["pages"] == len(PdfReader(file).pages) > 0, path
@@ -478,8 +482,8 @@ def add_broken_variant(small: Small) -> int:
     lacks; tags test-three `broken`. Returns the body's line that places the figure."""
     edit(
         small.project / "letters" / f"{LETTER}.md",
-        "signatory: chair\n",
-        'signatory: chair\nvariants:\n  - to: ["tag:broken"]\n    body: cities-in-action.broken.md\n',
+        "signatory: peter-box\n",
+        'signatory: peter-box\nvariants:\n  - to: ["tag:broken"]\n    body: cities-in-action.broken.md\n',
     )
     body = small.project / "letters" / "cities-in-action.broken.md"
     body.write_text(

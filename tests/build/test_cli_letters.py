@@ -73,7 +73,7 @@ def test_letters_builds_every_letter_in_both_formats(built: ShippedBuild) -> Non
 
 def test_second_run_skips_everything_and_changes_nothing(built: ShippedBuild) -> None:
     before, recorded = outputs(built.out), documents(built.out)
-    result = letters(PROJECT_ROOT, built.out, "--letter", SHIPPED_LETTER)
+    result = letters(built.project, built.out, "--letter", SHIPPED_LETTER)
     assert result.exit_code == 0, result.stderr
     assert "0 built, 9 skipped, 0 failed" in result.stdout
     assert outputs(built.out) == before
@@ -89,6 +89,7 @@ def test_force_rebuilds_everything(built: ShippedBuild) -> None:
 
 def test_a_changed_recipient_rebuilds_only_its_letter(built: ShippedBuild, tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
+    edit(project / f"letters/{SHIPPED_LETTER}.md", "\nnotes: enclosure", "\nnotes: end")  # as built
     out = tmp_path / "out"
     shutil.copytree(built.out, out)
     result = letters(project, out, "--letter", SHIPPED_LETTER)
@@ -111,9 +112,12 @@ def test_one_recipient_in_one_format(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = letters(PROJECT_ROOT, out, "--recipient", "prime-minister", "--format", "pdf")
     assert result.exit_code == 0, result.stderr
-    assert summary(result) == (1, 0, 0)
-    assert set(outputs(out)) == {f"letters/{SHIPPED_LETTER}/prime-minister.pdf"}
-    (entry,) = documents(out)
+    assert summary(result) == (2, 0, 0)  # the letter and its notes and sources, enclosed with it
+    assert set(outputs(out)) == {
+        f"letters/{SHIPPED_LETTER}/prime-minister.pdf",
+        f"letters/{SHIPPED_LETTER}/{SHIPPED_LETTER}-sources.pdf",
+    }
+    (entry,) = [entry for entry in documents(out) if entry["kind"] == "letter"]
     assert (entry["target"], entry["format"], entry["collection"]) == (
         "prime-minister",
         "pdf",
@@ -127,8 +131,12 @@ def test_letter_option_selects_a_letter(tmp_path: Path) -> None:
         PROJECT_ROOT, out, "--letter", SHIPPED_LETTER, "--recipient", "chancellor", "--format", "docx"
     )
     assert result.exit_code == 0, result.stderr
-    assert set(outputs(out)) == {f"letters/{SHIPPED_LETTER}/chancellor.docx"}
-    assert [entry["path"] for entry in documents(out)] == [f"letters/{SHIPPED_LETTER}/chancellor.docx"]
+    enclosure = f"letters/{SHIPPED_LETTER}/{SHIPPED_LETTER}-sources.docx"  # enclosed with every copy
+    assert set(outputs(out)) == {f"letters/{SHIPPED_LETTER}/chancellor.docx", enclosure}
+    assert [entry["path"] for entry in documents(out)] == [
+        f"letters/{SHIPPED_LETTER}/chancellor.docx",
+        enclosure,
+    ]
 
 
 @pytest.mark.parametrize(
@@ -164,14 +172,14 @@ def test_a_changed_stylesheet_is_used_by_a_later_build_in_the_same_process(tmp_p
     out = tmp_path / "out"
     pdf = out / "letters" / SHIPPED_LETTER / "prime-minister.pdf"
     first = letters(project, out, "--recipient", "prime-minister", "--format", "pdf")
-    assert summary(first) == (1, 0, 0)
+    assert summary(first) == (2, 0, 0)  # the letter and its enclosure
     pages_before = len(PdfReader(pdf).pages)
     css = project / "templates" / "print.css"
     css.write_text(
         css.read_text(encoding="utf-8") + "\np { font-size: 30pt !important; }\n", encoding="utf-8"
     )
     second = letters(project, out, "--recipient", "prime-minister", "--format", "pdf")
-    assert summary(second) == (1, 0, 0)  # the change is seen: the letter is rebuilt
+    assert summary(second) == (2, 0, 0)  # the change is seen: the letter (and its enclosure) is rebuilt
     assert len(PdfReader(pdf).pages) > pages_before  # with the new, much larger text
 
 

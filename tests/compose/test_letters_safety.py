@@ -58,7 +58,11 @@ def yaml_quoted(text: str) -> str:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    return copy_project(tmp_path / "project")
+    """The shipped project, its letter with its notes at its end: a broken copy fails alone (with its notes
+    in an enclosure, the enclosure fails too: build/test_notes_modes.py)."""
+    project = copy_project(tmp_path / "project")
+    edit(project / LETTER, "\nnotes: enclosure", "\nnotes: end")
+    return project
 
 
 # ---- Data is printed as it is ---------------------------------------------------------------------
@@ -374,7 +378,12 @@ def test_stylesheet_urls_inside_the_assets_are_allowed(
 
 FRONT_MATTER_CASES = {
     # case: (old text, new text, the line's text in the edited file, words the message must contain)
-    "bad yaml": ("signatory: chair", "signatory: chair: x", "signatory: chair: x", ("invalid YAML",)),
+    "bad yaml": (
+        "signatory: peter-box",
+        "signatory: peter-box: x",
+        "signatory: peter-box: x",
+        ("invalid YAML",),
+    ),
     "unknown recipient": (
         "to: [all]",
         "to: [all, prime-minster]",
@@ -382,8 +391,8 @@ FRONT_MATTER_CASES = {
         ("'prime-minster'", "matches no recipient"),
     ),
     "missing variant body": (
-        "signatory: chair",
-        "signatory: chair\nvariants:\n  - to: [tag:wales]\n    body: cities-in-action.wales.md",
+        "signatory: peter-box",
+        "signatory: peter-box\nvariants:\n  - to: [tag:wales]\n    body: cities-in-action.wales.md",
         "body: cities-in-action.wales.md",
         ("letters/cities-in-action.wales.md",),
     ),
@@ -453,8 +462,8 @@ def test_a_variant_body_outside_the_letters_folder_is_not_read(
     assert (project / "letters" / name).resolve() == path.resolve()
     edit(
         project / LETTER,
-        "signatory: chair\n",
-        f"signatory: chair\nvariants:\n  - to: [prime-minister]\n    body: {name}\n",
+        "signatory: peter-box\n",
+        f"signatory: peter-box\nvariants:\n  - to: [prime-minister]\n    body: {name}\n",
     )
     line = line_of(project / LETTER, f"body: {name}")
     result = build_pm(project, project / "out")
@@ -480,7 +489,7 @@ def test_a_layout_outside_the_templates_folder_is_not_read(project: Path, tmp_pa
         text = ""
     name = os.path.relpath(path, project / "templates")
     assert (project / "templates" / name).resolve() == path.resolve()
-    edit(project / LETTER, "signatory: chair\n", f"signatory: chair\ntemplate: {{{key}: {name}}}\n")
+    edit(project / LETTER, "signatory: peter-box\n", f"signatory: peter-box\ntemplate: {{{key}: {name}}}\n")
     line = line_of(project / LETTER, f"template: {{{key}: {name}}}")
     result = build_pm(project, project / "out")
     assert_clean_failure(
@@ -514,8 +523,8 @@ def test_a_variant_body_may_have_any_name(project: Path) -> None:
     )
     edit(
         project / LETTER,
-        "signatory: chair\n",
-        "signatory: chair\nvariants:\n  - to: [prime-minister]\n    body: wales-body.md\n",
+        "signatory: peter-box\n",
+        "signatory: peter-box\nvariants:\n  - to: [prime-minister]\n    body: wales-body.md\n",
     )
     out = project / "out"
     result = letters(project, out, "--format", "docx", "--recipient", "prime-minister")
@@ -530,8 +539,8 @@ def test_a_variant_body_may_have_any_name(project: Path) -> None:
 def test_a_variant_for_nobody_in_the_list_is_a_warning(project: Path) -> None:
     edit(
         project / LETTER,
-        "signatory: chair\n",
-        'signatory: chair\nvariants:\n  - to: ["tag:nobody"]\n    subject: "Another subject"\n',
+        "signatory: peter-box\n",
+        'signatory: peter-box\nvariants:\n  - to: ["tag:nobody"]\n    subject: "Another subject"\n',
     )
     line = line_of(project / LETTER, '"tag:nobody"')
     out = project / "out"

@@ -50,8 +50,10 @@ PM_PDF = "letters/{name}/prime-minister.pdf"
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of the project with a second, untouched letter to the Prime Minister."""
+    """A copy of the project with a second, untouched letter to the Prime Minister; the letters carry their
+    notes at their end, so that a broken letter fails alone (an enclosure would fail with it)."""
     folder = copy_project(tmp_path / "project")
+    edit(folder / LETTER, "\nnotes: enclosure", "\nnotes: end")
     shipped = (folder / LETTER).read_text(encoding="utf-8")
     (folder / UNTOUCHED).write_text(shipped.replace("to: [all]", "to: [prime-minister]"), encoding="utf-8")
     return folder

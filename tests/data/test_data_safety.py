@@ -91,7 +91,9 @@ def test_a_billion_laughs_stops_at_once_on_the_alias_that_passes_the_limit(proje
 
 def test_a_billion_laughs_in_a_letters_front_matter_names_the_letters_line(project: Path) -> None:
     text = (project / LETTER).read_text(encoding="utf-8")
-    (project / LETTER).write_text(text.replace("signatory: chair\n", f"signatory: chair\n{BILLION_LAUGHS}"))
+    (project / LETTER).write_text(
+        text.replace("signatory: peter-box\n", f"signatory: peter-box\n{BILLION_LAUGHS}")
+    )
     line = line_of(project / LETTER, "l5: &l5")
     with within(1.0):
         result = invoke("check", "--project", project)
@@ -224,17 +226,19 @@ def linked_out(project: Path, outside: Path, case: str) -> tuple[list[str], str]
             if folder == "letters"
             else f"template: {{{case.split('.')[1]}: {name}}}\n"
         )
-        (project / LETTER).write_text(text.replace("signatory: chair\n", f"signatory: chair\n{setting}"))
+        (project / LETTER).write_text(
+            text.replace("signatory: peter-box\n", f"signatory: peter-box\n{setting}")
+        )
         line = line_of(project / LETTER, f": {name}")
         path = "variants[0].body" if folder == "letters" else case
         return letter, (
             f"{LETTER}:{line}: {path}: {folder}/{name}: a link to {target}, which is outside {folder}/; "
             f"{REPLACE}"
         )
-    if case in ("group.logo", "group.signature"):
+    if case in ("group.logo", SIGNATURE):
         relative = "assets/key-cities-logo.png" if case == "group.logo" else "assets/signature.png"
         target = move_out(project, relative, outside)
-        line = line_of(project / "cities.yaml", f"{case.split('.')[1]}: {relative}")
+        line = line_of(project / "cities.yaml", f"{case.split('.')[-1]}: {relative}")
         return letter, (
             f"cities.yaml:{line}: {case}: {relative}: a link to {target}, which is outside the project "
             f"folder; {REPLACE}"
@@ -258,6 +262,7 @@ def linked_out(project: Path, outside: Path, case: str) -> tuple[list[str], str]
     return briefing, f"templates/wakefield/{name}: a link to {target}, which is outside templates/; {REPLACE}"
 
 
+SIGNATURE = "group.signatories.peter-box.signature"  # where the shipped signature image is named
 LAYOUT = {"other.css": "print.css", "other.docx": "reference.docx"}
 LINKED_FILES = [
     "cities.yaml",
@@ -269,7 +274,7 @@ LINKED_FILES = [
     "template.docx",
     "cities/wakefield.md",
     "group.logo",
-    "group.signature",
+    SIGNATURE,
     "member logo",
     "templates/wakefield/print.css",
     "templates/wakefield/reference.docx",
@@ -416,10 +421,10 @@ def test_header_text_in_recipients_csv_is_refused_on_its_row(project: Path, fiel
 
 LETTER_FIELDS = {
     "subject": ('subject: "Key Cities: Cities in Action"\n', "subject: {}\n"),
-    "reference": ("signatory: chair\n", "signatory: chair\nreference: {}\n"),
+    "reference": ("signatory: peter-box\n", "signatory: peter-box\nreference: {}\n"),
     "variants[0].subject": (
-        "signatory: chair\n",
-        "signatory: chair\nvariants:\n  - to: [chancellor]\n    subject: {}\n",
+        "signatory: peter-box\n",
+        "signatory: peter-box\nvariants:\n  - to: [chancellor]\n    subject: {}\n",
     ),
 }
 
@@ -439,7 +444,7 @@ def test_header_text_in_a_letter_is_refused_on_its_line(project: Path, path: str
 
 @pytest.mark.parametrize("trick", sorted(HEADER_TRICKS))
 @pytest.mark.parametrize(
-    ("path", "old"), [("group.name", "Key Cities Group"), ("group.chair.name", "Peter Box")]
+    ("path", "old"), [("group.name", "Key Cities Group"), ("group.signatories.peter-box.name", "Peter Box")]
 )
 def test_header_text_in_cities_yaml_is_refused_on_its_line(
     project: Path, path: str, old: str, trick: str
@@ -502,7 +507,7 @@ def test_a_folder_where_an_image_belongs_is_named(project: Path) -> None:
     result = invoke("check", "--project", project)
     assert_clean_failure(
         result,
-        f"error: cities.yaml:{line}: group.signature: assets/signature.png is a folder where a PNG image "
+        f"error: cities.yaml:{line}: {SIGNATURE}: assets/signature.png is a folder where a PNG image "
         "belongs; name the image's file\n",
     )
 

@@ -287,6 +287,7 @@ FIELDS_LETTER = """\
 ---
 subject: "Merge fields"
 date: 2019-02-04
+signatory: peter-box
 recipients: recipients/fields.csv
 to: [all]
 ---
@@ -330,7 +331,7 @@ def test_placing_a_merge_field_a_recipient_lacks_fails_only_that_document(
     line = line_of(project / "recipients" / "fields.csv", "b,")
     assert_clean_failure(
         result,
-        f"fields/b: letters/fields.md:7: recipients/fields.csv:{line}: b has no 'constituency'; fill it in, "
+        f"fields/b: letters/fields.md:8: recipients/fields.csv:{line}: b has no 'constituency'; fill it in, "
         "or test `{% if recipient.constituency is defined %}`",
     )
     assert (out / "letters/fields/a.docx").is_file()
@@ -444,7 +445,8 @@ recipients:
     result = letters(project, out, "--letter", "cities-in-action", "--format", "docx")
     assert result.exit_code == 0, result.stderr
     assert sorted(path.name for path in (out / "letters" / "cities-in-action").iterdir()) == [
-        "leader-hull.docx"
+        "cities-in-action-sources.docx",  # its notes and sources, sent with it (`notes: enclosure`)
+        "leader-hull.docx",
     ]
     text = word_text(out / "letters" / "cities-in-action" / "leader-hull.docx")
     assert "Councillor Stephen Brady" in [p.text for p in text.body]

@@ -392,7 +392,8 @@ def test_stale_warning_is_shown_when_building(tmp_path: Path) -> None:
     result = letters(project, out, "--recipient", "prime-minister", "--format", "docx")
     assert result.exit_code == 0, result.stderr
     assert f"warning: {stale}" in result.stderr
-    (entry,) = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["documents"]
+    documents = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["documents"]
+    (entry,) = [document for document in documents if document["kind"] == "letter"]
     assert any(warning.startswith(stale) for warning in entry["warnings"])
     # A recipient checked on the letter's date gets no such warning.
     result = letters(project, out, "--recipient", "chancellor", "--format", "docx")
@@ -451,7 +452,8 @@ def test_to_in_front_matter_plans_one_job_per_recipient(tmp_path: Path) -> None:
     edit(project / "letters/cities-in-action.md", "to: [all]", "to: [tag:wales, role:minister]")
     jobs = plan_letters(load_project(project), Selection(letter=SHIPPED_LETTER))
     assert {job.collection for job in jobs} == {SHIPPED_LETTER}
-    assert [job.target for job in jobs] == [
+    assert [job.target for job in jobs if job.kind == "enclosure"] == [f"{SHIPPED_LETTER}-sources"]
+    assert [job.target for job in jobs if job.kind == "letter"] == [
         "wales-secretary-of-state",
         "first-minister-wales",
         "local-government-minister",
@@ -469,9 +471,9 @@ def variant_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = copy_project(tmp_path_factory.mktemp("variants") / "project")
     edit(
         project / "letters/cities-in-action.md",
-        "signatory: chair\n",
-        "signatory: chair\n"
-        "variants:\n"
+        "\nnotes: enclosure",
+        "\nnotes: end"  # a variant body places no figures: the copies' notes differ, so each has its own
+        "\nvariants:\n"
         f'  - to: [tag:wales]\n    subject: "{WALES_SUBJECT}"\n'
         "  - to: [role:minister]\n    body: cities-in-action.ministers.md\n",
     )

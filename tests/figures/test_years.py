@@ -391,7 +391,10 @@ def test_briefings_keep_their_pinned_year_without_the_option(project, tmp_path):
 def test_letters_with_the_latest_data(project, tmp_path):
     result = build(project, tmp_path / "out", "letters", *LETTER, "--data-year", "latest")
     assert result.exit_code == 0, result.output
-    text = pdf_text(tmp_path / "out" / "letters" / "cities-in-action" / "prime-minister.pdf")
+    letter = tmp_path / "out" / "letters" / "cities-in-action"
+    text = pdf_text(letter / "prime-minister.pdf") + pdf_text(
+        letter / "cities-in-action-sources.pdf"
+    )  # notes
     assert "Our collective annual GVA is £143.4bn" in text
     assert "Collective GVA, 2020: £143.4bn" in text
     assert "Combined population, mid-2020" in text
@@ -401,7 +404,10 @@ def test_letters_with_the_latest_data(project, tmp_path):
 def test_build_with_a_pinned_year(project, tmp_path):
     result = build(project, tmp_path / "out", "build", *LETTER, "--data-year", "2018")
     assert result.exit_code == 0, result.output
-    text = pdf_text(tmp_path / "out" / "letters" / "cities-in-action" / "prime-minister.pdf")
+    letter = tmp_path / "out" / "letters" / "cities-in-action"
+    text = pdf_text(letter / "prime-minister.pdf") + pdf_text(
+        letter / "cities-in-action-sources.pdf"
+    )  # notes
     # 2018, from the release current at the letter's date (before every release: the earliest)
     assert "Collective GVA, 2018: £141.6bn" in text
     assert "Combined population, mid-2018" in text

@@ -64,7 +64,9 @@ def with_email(folder: Path, email: str = EMAIL) -> Path:
     project = documents.copy_project(folder)
     letter = project / "letters" / f"{LETTER}.md"
     text = letter.read_text(encoding="utf-8")
-    letter.write_text(text.replace("signatory: chair\n", f"signatory: chair\n{email}", 1), encoding="utf-8")
+    letter.write_text(
+        text.replace("signatory: peter-box\n", f"signatory: peter-box\n{email}", 1), encoding="utf-8"
+    )
     (project / "recipients.csv").write_text(RECIPIENTS, encoding="utf-8")
     return project
 
@@ -229,10 +231,14 @@ def test_the_attachment_is_named_for_the_person(project: Path, out: Path, handle
         email: [attachment.get_filename() for attachment in message.iter_attachments()]
         for email, message in messages.items()
     }
-    assert names["alpha@example.org"] == ["Key Cities - Cities in Action - Alex Alpha.pdf"]
+    enclosure = "Key Cities - Cities in Action - notes and sources.pdf"  # the letter's notes, enclosed
+    assert names["alpha@example.org"] == ["Key Cities - Cities in Action - Alex Alpha.pdf", enclosure]
     # named as the address block names her: a council leader is a councillor
-    assert names["sian@example.org"] == ["Key Cities - Cities in Action - Councillor Siân Jones.pdf"]
-    (attachment,) = messages["sian@example.org"].iter_attachments()
+    assert names["sian@example.org"] == [
+        "Key Cities - Cities in Action - Councillor Siân Jones.pdf",
+        enclosure,
+    ]
+    attachment, _ = messages["sian@example.org"].iter_attachments()
     # the ASCII fallback
     assert attachment.get_param("name") == "Key Cities - Cities in Action - Councillor Sian Jones.pdf"
     raw = next(m.content for m in handler.messages if "sian@example.org" in m.rcpt_tos)

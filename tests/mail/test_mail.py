@@ -380,6 +380,26 @@ def test_attach_docx_adds_the_word_file(project: Path, good_out: Path, handler: 
     )
 
 
+def test_a_letters_enclosure_goes_with_it_in_each_format(project: Path, out: Path, handler: Handler) -> None:
+    """The shipped letter's notes and sources (`notes: enclosure`) are attached after the letter."""
+    keep(out, {"alpha", "bravo", "cities-in-action-sources"})
+    assert run_mail(project, out, "send", "--attach", "docx").exit_code == 0
+    enclosure = "Key Cities - Cities in Action - notes and sources"
+    for message in handler.parsed():
+        attachments = [(a.get_filename(), a.get_content()) for a in message.iter_attachments()]
+        holder = message["To"].addresses[0].display_name
+        assert [name for name, _ in attachments] == [
+            f"Key Cities - Cities in Action - {holder}.pdf",
+            f"Key Cities - Cities in Action - {holder}.docx",
+            f"{enclosure}.pdf",
+            f"{enclosure}.docx",
+        ]
+        for (_, data), file_format in zip(attachments[2:], ("pdf", "docx"), strict=True):
+            path = manifest_entry(out, "cities-in-action-sources", file_format)["path"]
+            assert data == (out / path).read_bytes()
+    assert len(handler.messages) == 2
+
+
 def test_a_second_run_sends_nothing_again(project: Path, good_out: Path, handler: Handler) -> None:
     assert run_mail(project, good_out, "send").exit_code == 0
     result = run_mail(project, good_out, "send")

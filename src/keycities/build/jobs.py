@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from keycities import __version__
+from keycities.build.manifest import enclosure_target, expected_path
 from keycities.compose.composition import Composition
 from keycities.compose.letter import Composed
 from keycities.data.letters import Letter, select, unmatched_variants
@@ -47,9 +48,10 @@ class Selection:
 class Job:
     """One document to build: a letter for a recipient, or a member's briefing pack."""
 
-    kind: Literal["letter", "briefing"]
+    kind: Literal["letter", "briefing", "enclosure"]
     collection: str  # the letter's name, or "briefings"
-    target: str  # the recipient id, or the member slug (with `.cy` for a Welsh pack)
+    # the recipient id, the member slug (with `.cy` for a Welsh pack), or `<letter>-sources` (an enclosure)
+    target: str
     css: Path
     reference: Path
     key: str  # hash of every input
@@ -69,8 +71,7 @@ class Job:
 
     def relative_path(self, file_format: Format) -> str:
         """Where the output goes, relative to the output folder."""
-        folder = "briefings" if self.kind == "briefing" else f"letters/{self.collection}"
-        return f"{folder}/{self.target}.{file_format}"
+        return expected_path(self.kind, self.collection, self.target, file_format)
 
 
 def plan_letters(composition: Composition, selection: Selection) -> list[Job]:
@@ -86,10 +87,12 @@ def plan_letters(composition: Composition, selection: Selection) -> list[Job]:
         layout = [f"templates/{letter.front.template.css}", f"templates/{letter.front.template.docx}"]
         letter_hash = inputs_hash(composition.inputs.folder, sources)
         letter_parts = shared | file_parts(composition.inputs.folder, sources)
-        chosen = select(letter, composition.inputs.addressees_of(letter))
+        everyone = select(letter, composition.inputs.addressees_of(letter))
         unused = tuple(unmatched_variants(letter, composition.inputs.addressees_of(letter)))
-        if selection.recipient:
-            chosen = [addressee for addressee in chosen if addressee.record.id == selection.recipient]
+        chosen = [a for a in everyone if selection.recipient in (None, a.record.id)]
+        if chosen and letter.front.notes == "enclosure":
+            key = hash_of(common, letter_hash)
+            jobs.append(_enclosure_job(composition, letter, everyone, key, letter_parts))
         for position, addressee in enumerate(chosen):
             checks = (
                 stale_warning(addressee, letter.front.date),
@@ -105,7 +108,7 @@ def plan_letters(composition: Composition, selection: Selection) -> list[Job]:
                     css=composition.inputs.folder / layout[0],
                     reference=composition.inputs.folder / layout[1],
                     key=hash_of(common, letter_hash, record := addressee.record.model_dump_json()),
-                    compose=partial(composition.composer.letter, letter, addressee),
+                    compose=partial(composition.letter, letter, addressee),
                     warnings=warnings,
                     details=(
                         ("recipient", addressee.record.id),
@@ -123,6 +126,32 @@ def plan_letters(composition: Composition, selection: Selection) -> list[Job]:
             "file and the letter's 'to:'"
         )
     return jobs
+
+
+def _enclosure_job(
+    composition: Composition, letter: Letter, everyone: list[Addressee], key: str, parts: dict[str, str]
+) -> Job:
+    """The job of a letter's notes and sources, made once for all its copies (`notes: enclosure`): keyed
+    by every recipient, since each copy's notes must be the same."""
+    target = enclosure_target(letter.name)
+    if any(addressee.record.id == target for addressee in everyone):
+        raise BuildError(
+            f"{letter.located.where(('notes',))}: the enclosure is written as {target}, which is also "
+            "a recipient's id; give the recipient another id"
+        )
+    folder = composition.inputs.folder
+    records = short_hash("".join(addressee.record.model_dump_json() for addressee in everyone))
+    return Job(
+        kind="enclosure",
+        collection=letter.name,
+        target=target,
+        css=folder / "templates" / letter.front.template.css,
+        reference=folder / "templates" / letter.front.template.docx,
+        key=hash_of(key, *(addressee.record.model_dump_json() for addressee in everyone)),
+        compose=partial(composition.enclosure, letter),
+        details=(("language", letter.front.language),),
+        parts=_sorted(parts | {"recipients": records}),
+    )
 
 
 def plan_briefings(composition: Composition, selection: Selection) -> list[Job]:
@@ -209,7 +238,8 @@ def common_hash(composition: Composition) -> str:
     template and asset (the package's fonts too), the run's choice of data year and the tool's version."""
     folder, group = composition.inputs.folder, composition.inputs.campaign.data.group
     digest = hashlib.sha256(f"{__version__}\0{composition.composer.data_year}".encode())
-    files = ["cities.yaml", *data_file_paths(folder), group.logo, group.signature]
+    signatures = [signatory.signature for signatory in group.signatories.values() if signatory.signature]
+    files = ["cities.yaml", *data_file_paths(folder), group.logo, *signatures]
     digest.update(bytes.fromhex(inputs_hash(folder, files)))
     for root in asset_folders(folder):
         for path in sorted(root.rglob("*")) if root.is_dir() else []:
@@ -223,7 +253,8 @@ def common_parts(composition: Composition) -> dict[str, str]:
     `cities.yaml`, each data file and each file in templates/ and assets/, and the tool (its version, its
     fonts and the run's choice of data year) as one."""
     folder, group = composition.inputs.folder, composition.inputs.campaign.data.group
-    files = ["cities.yaml", *data_file_paths(folder), group.logo, group.signature]
+    signatures = [signatory.signature for signatory in group.signatories.values() if signatory.signature]
+    files = ["cities.yaml", *data_file_paths(folder), group.logo, *signatures]
     tool = hashlib.sha256(f"{__version__}\0{composition.composer.data_year}".encode())
     for root in asset_folders(folder):
         for path in sorted(root.rglob("*")) if root.is_dir() else []:

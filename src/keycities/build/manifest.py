@@ -17,7 +17,8 @@ from keycities.render.pool import Format
 MANIFEST = "manifest.json"
 
 
-Kind = Literal["letter", "briefing", "combined"]  # a letter to one recipient, a pack, or a letter to all
+# A letter to one recipient, a pack, a letter to all (to print), or a letter's notes and sources sent with it
+Kind = Literal["letter", "briefing", "combined", "enclosure"]
 
 
 # A letter's or a member's name as it appears in an output path: one path part, no link to another folder.
@@ -102,8 +103,15 @@ def expected_path(kind: str, collection: str, target: str, file_format: str) -> 
     """Where the build writes an output of this kind, relative to the output folder."""
     if kind == "combined":
         return f"letters/{collection}.{file_format}"
+    if kind == "enclosure":
+        return f"letters/{collection}/{enclosure_target(collection)}.{file_format}"
     folder = "briefings" if kind == "briefing" else f"letters/{collection}"
     return f"{folder}/{target}.{file_format}"
+
+
+def enclosure_target(letter: str) -> str:
+    """The name of a letter's enclosure beside its copies: `cities-in-action-sources`."""
+    return f"{letter}-sources"
 
 
 def read_manifest(out: Path) -> tuple[dict[str, ManifestRecord], list[str]]:

@@ -1,8 +1,8 @@
 """The proof page, out/index.html: the mail-out's checklist. One row per document (a letter for one recipient,
-a pack, a letter's combined file) with its recipient or member, salutation, email address, whether it was
-mailed, its warnings, links to its files and a thumbnail of its first page; the build's warnings above, the
-data's notices below. Plain HTML with relative links and an inline script (proof_script.py) to sort and
-filter, so it works when opened from disk, and without the script.
+a letter's enclosure, a pack, a letter's combined file) with its recipient or member, salutation, email
+address, whether it was mailed, its warnings, links to its files and a thumbnail of its first page; the
+build's warnings above, the data's notices below. Plain HTML with relative links and an inline script
+(proof_script.py) to sort and filter, so it works when opened from disk, and without the script.
 
 The build writes it (pipeline.py) and the mail stage writes it again when the ledger changes
 (`rewrite_proof_page`), from the manifest and the notes the build kept there: build never reads the
@@ -38,8 +38,8 @@ Mailed = Mapping[str, str]
 # Given the output folder and the manifest's records, each letter's mail status (the mail stage's answer).
 MailedLookup = Callable[[Path, list[ManifestRecord]], Mailed]
 
-KINDS = {"letter": "letter", "briefing": "pack", "combined": "all letters"}
-KIND_VALUES = {"letter": "letter", "briefing": "pack", "combined": "combined"}
+KINDS = {"letter": "letter", "briefing": "pack", "combined": "all letters", "enclosure": "enclosure"}
+KIND_VALUES = {"letter": "letter", "briefing": "pack", "combined": "combined", "enclosure": "enclosure"}
 STATUSES = {  # the filter's values, by the first word of a status
     "sent": "sent",
     "awaiting": "awaiting",
@@ -232,7 +232,12 @@ def _summary(rows: list[Row]) -> Markup:
 def _filters(total: int) -> Markup:
     kinds = Markup("").join(
         Markup('<option value="{}">{}</option>').format(value, label)
-        for value, label in (("letter", "letters"), ("pack", "packs"), ("combined", "all letters"))
+        for value, label in (
+            ("letter", "letters"),
+            ("enclosure", "enclosures"),
+            ("pack", "packs"),
+            ("combined", "all letters"),
+        )
     )
     statuses = Markup("").join(
         Markup('<option value="{}">{}</option>').format(value, label) for value, label in STATUS_CHOICES

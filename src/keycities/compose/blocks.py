@@ -79,9 +79,12 @@ class DateLine:
     text: str
 
 
+SIGNATURE_SPACE_MM = 18  # the space left to sign by hand when the signatory has no signature image
+
+
 @dataclass(frozen=True)
 class Signature:
-    image: Image | None
+    image: Image | None  # None: a blank space of SIGNATURE_SPACE_MM to sign by hand
     name: str
     roles: tuple[str, ...]
 

@@ -6,9 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from keycities.compose.briefing import BriefingComposer
-from keycities.compose.letter import Composer
+from keycities.compose.enclosure import Enclosures
+from keycities.compose.letter import Composed, Composer
 from keycities.data.inputs import Inputs
+from keycities.data.letters import Letter, select
 from keycities.data.measures import MEASURES
+from keycities.data.recipients import Addressee
 from keycities.errors import DataError
 from keycities.figures.model import DataChoice, DataYear, FigureBook
 
@@ -20,6 +23,18 @@ class Composition:
     inputs: Inputs
     composer: Composer  # of letters; its environment and figures serve the briefing packs too
     briefings: BriefingComposer
+    enclosures: Enclosures
+
+    def letter(self, letter: Letter, addressee: Addressee) -> Composed:
+        """One copy of a letter; for a letter with `notes: enclosure`, only if its enclosure can be made
+        (every copy has the same notes), so that no copy goes out naming an enclosure that does not fit."""
+        if letter.front.notes == "enclosure":
+            self.enclosure(letter)
+        return self.composer.letter(letter, addressee)
+
+    def enclosure(self, letter: Letter) -> Composed:
+        """The notes and sources of a letter with `notes: enclosure`, one document for all its copies."""
+        return self.enclosures.of(letter, select(letter, self.inputs.addressees_of(letter)))
 
     @property
     def book(self) -> FigureBook:
@@ -41,7 +56,8 @@ def prepare(inputs: Inputs, data_year: DataYear = None) -> Composition:
     is a DataError that carries the inputs' warnings too. `data_year` overrides each document's own pin
     for this run (a year, or "latest")."""
     composer = Composer(inputs.campaign, inputs.letters, data_year)
-    composition = Composition(inputs, composer, BriefingComposer(composer, inputs.local))
+    briefings = BriefingComposer(composer, inputs.local)
+    composition = Composition(inputs, composer, briefings, Enclosures(composer))
     campaign = inputs.campaign
     held = sorted({year for key in MEASURES for year in campaign.releases.years(key, campaign.area_codes())})
     problems = [

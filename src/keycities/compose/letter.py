@@ -46,6 +46,7 @@ from keycities.compose.sandbox import (
 )
 from keycities.data.cities import Campaign
 from keycities.data.images import png_problem
+from keycities.data.inputs import unsigned
 from keycities.data.letters import Letter, variant_for
 from keycities.data.paths import read_text
 from keycities.data.recipients import Addressee
@@ -57,6 +58,14 @@ from keycities.figures.model import DataChoice, DataYear, Figure, FigureBook
 from keycities.formatting import Formatter
 
 NOTES_TITLE = {"en-GB": "Sources", "cy": "Ffynonellau"}
+ENCLOSED = {"en-GB": "Enc.", "cy": "Amg."}  # the line under a letter's signature naming what comes with it
+ENCLOSURE_TITLE = {"en-GB": "{subject}, notes and sources", "cy": "{subject}, nodiadau a ffynonellau"}
+
+
+def enclosure_title(subject: str, language: str) -> str:
+    """What a letter's notes and sources sent with it are called: "Key Cities: Cities in Action, notes and
+    sources"."""
+    return ENCLOSURE_TITLE[language].format(subject=subject)
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,7 @@ class Composed:
     figures: tuple[Figure, ...]
     notices: tuple[str, ...] = ()  # about the document as a whole: it cites releases published after it
     email: Email | None = None  # a letter's own email (its front matter's `email:`), filled in
+    notes: tuple[Block, ...] = ()  # a letter's source notes, wherever its front matter's `notes:` puts them
 
 
 def later_releases(campaign: Campaign, figures: tuple[Figure, ...], dated: date) -> str | None:
@@ -119,10 +129,12 @@ class Composer:
         self.snippets: dict[str, jinja2.Template] = {}
 
     def letter(self, letter: Letter, addressee: Addressee) -> Composed:
-        """One letter for one recipient, with address block, salutation, close, signature and source notes."""
+        """One letter for one recipient, with address block, salutation, close, signature (or a space to sign
+        by hand) and source notes where its front matter puts them: at its end, in an enclosure named
+        under the signature (made by `compose.enclosure`), or nowhere in print."""
         group, front = self.campaign.data.group, letter.front
         formatter = Formatter(group.money_style, front.language)
-        placing = Placing(formatter, SourceNotes(self.campaign, formatter))
+        placing = Placing(formatter, SourceNotes(self.campaign, formatter), markers=front.notes != "none")
         variant = variant_for(letter, addressee)
         body = letter.body
         if variant and variant.body:
@@ -134,6 +146,7 @@ class Composer:
             | {
                 "recipient": _recipient(addressee),
                 "letter": {"subject": subject, "date": formatter.date(front.date)},
+                "signatory": group.signatories[front.signatory].model_dump(exclude={"signature"}),
             }
             | self._member_of(addressee, choice)
         )
@@ -147,18 +160,24 @@ class Composer:
         ]
         blocks += self.render(str(body.file), context, placing)
         blocks.append(Paragraph((Run(f"{addressee.close},"),), role="close"))
-        chair = group.chair
-        signer = " ".join(part for part in (chair.title, chair.name, chair.honours) if part)
-        roles = tuple(role for role in (chair.council_role, chair.role) if role)
-        blocks.append(Signature(self.image(group.signature, f"Signature of {chair.name}", 45), signer, roles))
+        signatory = group.signatories[front.signatory]
+        signer, roles = clean(signatory.signed_name), tuple(clean(role) for role in signatory.roles)
+        alt = f"Signature of {signatory.name}"
+        image = self.image(signatory.signature, alt, 45) if signatory.signature else None
+        blocks.append(Signature(image, signer, roles))
         notes = SourceNotes(self.campaign, formatter)  # an email's own: it shows no notes
         signature = (f"{addressee.close},", signer, *roles)
         email = compose_email(self.environment, letter, context, formatter, notes, signature)
+        if front.notes == "enclosure":
+            enclosed = f"{ENCLOSED[front.language]} {clean(enclosure_title(front.subject, front.language))}"
+            blocks.append(Paragraph((Run(enclosed),), role="small"))
         if front.postscript:
             line = letter.located.line(("postscript",))
             text = self.render_text(front.postscript, context, placing, str(letter.body.file), line)
             blocks.append(Paragraph(runs_of_text(text), role="small"))
-        blocks += placing.notes.blocks(NOTES_TITLE[front.language])
+        source_notes = placing.notes.blocks(NOTES_TITLE[front.language])
+        if front.notes == "end":
+            blocks += source_notes
         holder = addressee.address_lines[0]
         document = Document(
             kind="letter",
@@ -174,7 +193,8 @@ class Composer:
         )
         figures = tuple(placing.notes.figures)
         later = later_releases(self.campaign, figures, front.date)
-        return Composed(document, figures, (f"{letter.body.file}: {later}",) if later else (), email)
+        notices = (f"{letter.body.file}: {later}" if later else None, unsigned(self.campaign, letter))
+        return Composed(document, figures, tuple(n for n in notices if n), email, source_notes)
 
     def _member_of(self, addressee: Addressee, choice: DataChoice) -> dict[str, Any]:
         """`member` (the recipient's member city) and `local` (its figures, as `figures.member.<slug>`), or,
@@ -220,7 +240,6 @@ class Composer:
         return {
             "data_year": choice.year,
             "group": data.group.model_dump(),
-            "signatory": data.group.chair.model_dump(),
             "asks": {ask.key: ask.model_dump() for ask in data.asks},
             "members": [member.model_dump(exclude={"constituents"}) for member in data.members],
             "projection": data.projection.model_dump()

@@ -124,6 +124,15 @@ class Placing:
     # "document": escaped Markdown with note markers; "markdown": escaped, no markers (an email's HTML
     # part); "plain": values as they are, no markers (an email's text part and subject)
     mode: Literal["document", "markdown", "plain"] = "document"
+    markers: bool = True  # whether a document's text carries note markers (a letter with `notes: none` not)
+
+    def marker(self, figure: Figure, shown: str | None = None) -> str:
+        """The note marker for a figure placed in a document's text (`shown`: as the text gives it), its
+        note added on first use; nothing, and the figure only recorded, when the text carries no markers."""
+        if not self.markers:
+            self.notes.record(figure)
+            return ""
+        return note_marker(self.notes.number(figure, shown))
 
     @contextmanager
     def active(self) -> Iterator[Placing]:
@@ -194,7 +203,7 @@ def place_value(value: Any) -> str:
         if figure.value is None and value.allow_missing and placing.mode != "document":
             return "" if value.only_note else literal(NOT_AVAILABLE[formatter.language])
         if figure.value is None and value.allow_missing:
-            return escape(NOT_AVAILABLE[formatter.language]) + note_marker(notes.number(figure))
+            return escape(NOT_AVAILABLE[formatter.language]) + placing.marker(figure)
         try:
             number = figure.require()
         except FigureError as error:
@@ -217,7 +226,7 @@ def place_value(value: Any) -> str:
         if placing.mode != "document":  # an email has no source notes: the letter it comes with has
             return "" if value.only_note else literal(text)
         asked = value.decimals is not None or value.scale is not None  # the template rounds it its own way
-        marker = note_marker(notes.number(figure, text if asked else None)) if value.with_note else ""
+        marker = placing.marker(figure, text if asked else None) if value.with_note else ""
         return marker if value.only_note else escape(text) + marker
     if isinstance(value, ChartRef):
         if placing.mode != "document":
@@ -229,7 +238,8 @@ def place_value(value: Any) -> str:
             )
         for drawn in value.figures:
             notes.record(drawn)
-        cited = sorted({notes.cite(source) for drawn in value.figures for source in drawn.sources})
+        sources = {source for drawn in value.figures for source in drawn.sources}
+        cited = sorted(notes.cite(source) for source in sources) if placing.markers else []
         placing.charts.append((value, tuple(cited)))
         return f"\n\n{chart_marker(len(placing.charts) - 1)}\n\n"
     if isinstance(value, date):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from keycities.data.cross_check import cross_check, implausible_values
 from keycities.data.images import png_problem
@@ -17,6 +17,7 @@ from keycities.data.sources import Source
 from keycities.data.yaml_lines import Located, read_yaml
 
 ONS_CODE = re.compile(r"^[EWSN]\d{8}$")
+ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 
 class Constituent(Model):
@@ -30,7 +31,7 @@ class Constituent(Model):
 
 
 class Member(Model):
-    slug: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    slug: str = Field(pattern=ID)
     name: str
     council: str
     name_cy: str | None = None  # the Welsh name, for a Welsh-language pack
@@ -57,13 +58,22 @@ class Comparator(Model):
     itl_code: str | None = None  # as ONS's ITL tables name it: TLB England, UKX the UK
 
 
-class Person(Model):
+class Signatory(Model):
+    """A person who can sign the group's letters, named by a letter's `signatory:` (its key in
+    `group.signatories`)."""
+
     name: HeaderText
     title: str | None = None  # "Councillor"
     honours: str | None = None  # "CBE"
-    role: str
-    council_role: str | None = None
+    roles: list[str] = Field(default_factory=list)  # printed under the name, in order
     party: str | None = None
+    council: str | None = None  # "Wakefield Council"
+    signature: str | None = None  # their signature image, PNG; without it, a space to sign by hand
+
+    @property
+    def signed_name(self) -> str:
+        """The name as it is typed under the signature: "Councillor Peter Box CBE"."""
+        return " ".join(part for part in (self.title, self.name, self.honours) if part)
 
 
 class Contact(Model):
@@ -78,11 +88,11 @@ class Group(Model):
     short_name: HeaderText | None = None  # "Key Cities": names the files mailed (else the name)
     description: str
     description_cy: str | None = None  # in Welsh: the letterhead of Welsh documents
-    chair: Person
+    # Who can sign letters, by the id a letter's `signatory:` gives: lowercase words joined by hyphens.
+    signatories: dict[Annotated[str, StringConstraints(pattern=ID)], Signatory] = Field(min_length=1)
     contact: Contact
     membership_sources: list[str] = Field(min_length=1)  # where the member list comes from
     logo: str  # path under the project folder, PNG
-    signature: str  # the chair's signature image, PNG
     money_style: Literal["house", "govuk"] = "house"
 
 
@@ -179,10 +189,15 @@ def load_campaign(folder: Path, strict: bool = False) -> Campaign:
         errors += cross_check(located, set(releases.sources))
         warnings += implausible_values(located)
     if model is not None:
+        images = [(("group", "logo"), model.group.logo)] + [
+            (("group", "signatories", key, "signature"), signatory.signature)
+            for key, signatory in model.group.signatories.items()
+            if signatory.signature is not None
+        ]
         errors += [
-            f"{located.where(('group', key))}: {problem}"
-            for key in ("logo", "signature")
-            if (problem := png_problem(folder, getattr(model.group, key)))
+            f"{located.where(path)}: {problem}"
+            for path, relative in images
+            if (problem := png_problem(folder, relative))
         ]
     raise_if_any(errors, warnings, strict)
     assert model is not None

@@ -5,6 +5,7 @@ them.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -74,9 +75,12 @@ def load_inputs(folder: Path, strict: bool = False, recipients_file: Path | None
             lists[path], list_warnings = loaded[0], list_warnings + loaded[1]
     if campaign is not None and recipients is not None:
         problems += _unknown_members(campaign, [recipients[0], *lists.values()])
+    if campaign is not None and letters is not None:
+        problems += _unknown_signatories(campaign, list(letters[0].values()))
     if campaign is None or recipients is None or letters is None or local is None or problems:
         raise DataError(problems, warnings)
     warnings = campaign.warnings + recipients[1] + list_warnings + letters[1] + local[1]
+    warnings += [warning for letter in letters[0].values() if (warning := unsigned(campaign, letter))]
     return Inputs(folder, campaign, recipients[0], letters[0], local[0], warnings, lists)
 
 
@@ -90,3 +94,32 @@ def _unknown_members(campaign: Campaign, lists: list[list[Addressee]]) -> list[s
         for addressee in addressees
         if addressee.record.member is not None and addressee.record.member not in campaign.members
     ]
+
+
+def _unknown_signatories(campaign: Campaign, letters: list[Letter]) -> list[str]:
+    """A problem for each letter whose `signatory` is not an id of cities.yaml's `group.signatories`."""
+    known = sorted(campaign.data.group.signatories)
+    problems = []
+    for letter in letters:
+        given = letter.front.signatory
+        if given in campaign.data.group.signatories:
+            continue
+        guess = difflib.get_close_matches(given, known, n=1)
+        hint = f"did you mean '{guess[0]}'? " if guess else ""
+        problems.append(
+            f"{letter.located.where(('signatory',))}: '{given}' is not a signatory in cities.yaml; "
+            f"{hint}use one of group.signatories: {', '.join(known)}"
+        )
+    return problems
+
+
+def unsigned(campaign: Campaign, letter: Letter) -> str | None:
+    """A warning when a letter's signatory has no signature image: it is printed with a space to sign."""
+    signatory = campaign.data.group.signatories[letter.front.signatory]
+    if signatory.signature is not None:
+        return None
+    where = campaign.located.where(("group", "signatories", letter.front.signatory))
+    return (
+        f"{letter.located.where(('signatory',))}: {signatory.name} has no signature image ({where}), so "
+        "the letter leaves a space to sign by hand; sign each printed copy, or add `signature:` (a PNG)"
+    )

@@ -1,8 +1,8 @@
 """Letter sources: `letters/<name>.md`, YAML front matter then a Markdown body with Jinja placeholders.
 
 Front matter says who a letter goes to (`to:` a list of recipient ids, `role:<role>`, `tag:<tag>` or
-`all`), its subject, date, signatory, layout, optional variants for groups of recipients, and optionally
-the email it is mailed with (`email: {subject, body}`).
+`all`), its subject, date, signatory, layout, where its source notes go, optional variants for groups of
+recipients, and optionally the email it is mailed with (`email: {subject, body}`).
 """
 
 from __future__ import annotations
@@ -49,13 +49,16 @@ class FrontMatter(Model):
     subject: HeaderText
     date: date
     to: list[str] = Field(min_length=1)
-    signatory: Literal["chair"] = "chair"
+    signatory: str  # the id of one of cities.yaml's `group.signatories`
     language: Language = "en-GB"
     data_year: int | None = Field(default=None, gt=1900, lt=10_000)  # its figures' year; else the latest
     # Its own recipient list (`recipients/<file>.csv` or `.yaml`); else recipients.yaml and recipients.csv.
     recipients: str | None = Field(default=None, pattern=r"^recipients/[^/]+\.(csv|yaml|yml)$")
     reference: HeaderText | None = None  # "Our ref"
     postscript: str | None = None  # a line under the signature, Jinja placeholders allowed
+    # Where the source notes go: at the end of the letter, in an enclosure sent with it, or nowhere in print
+    # (the manifest still records every figure's sources).
+    notes: Literal["end", "enclosure", "none"] = "end"
     template: Layout = Field(default_factory=Layout)
     variants: list[Variant] = Field(default_factory=list)
     email: Email | None = None

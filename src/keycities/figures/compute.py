@@ -89,6 +89,8 @@ def _group_totals(campaign: Campaign, book: FigureBook) -> None:
     members = campaign.data.members
     probable = [member.name for member in members if member.membership == "probable"]
     status = f" ({_names(probable)}: membership probable, not confirmed)" if probable else ""
+    group = campaign.data.group
+    listed = " and ".join(f"‘{campaign.sources[key].title}’" for key in group.membership_sources)
     book.add(
         Figure(
             "group.member_count",
@@ -96,7 +98,7 @@ def _group_totals(campaign: Campaign, book: FigureBook) -> None:
             float(len(members)),
             "count",
             tuple(sorted(campaign.data.group.membership_sources)),
-            f"The members listed in cities.yaml{status}.",
+            f"The members of the {group.name}, as listed in {listed}{status}.",
             Coverage(len(members), len(members)),
         )
     )
@@ -296,7 +298,7 @@ def _uplift(campaign: Campaign, picker: Picker, book: FigureBook) -> None:
             float(years),
             "years",
             (),
-            "Target year minus base year, from cities.yaml.",
+            f"The years of the group's projection: {projection.target_year} minus {projection.base_year}.",
             inputs=span,
         )
     )

@@ -1,4 +1,4 @@
-"""The send gate: a letter goes only while every file it attaches, hashed as it is about to be sent, and its
+"""The send gate: a letter goes only while every file it attaches (its enclosure too), hashed as it is about to be sent, and its
 email are exactly as approved in the project's approvals.yaml (build/approvals.py). A project whose
 mail.yaml says `approval: not-required` has no gate."""
 
@@ -23,9 +23,10 @@ class Gate:
         if self.approvals is None:
             return None
         reasons = []
-        for record, attachment in zip(outgoing.files, attachments, strict=True):
+        attached = (*outgoing.files, *outgoing.enclosures)  # the enclosure is approved like the letter
+        for record, attachment in zip(attached, attachments, strict=True):
             email = email_sha256(record, self.templates)
             why = verdict(self.approvals, record, sha256(attachment.data), email)
             if why:
-                reasons.append(f"{record.format.upper()}: {why}" if len(outgoing.files) > 1 else why)
+                reasons.append(f"{attachment.name}: {why}" if len(attached) > 1 else why)
         return "; ".join(reasons) or None

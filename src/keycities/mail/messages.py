@@ -26,6 +26,7 @@ from keycities.mail.settings import Settings, address_problem
 from keycities.text_rules import text_problem
 
 OUTBOX = "outbox"
+ENCLOSURE_NAME = "notes and sources"  # how a letter's enclosure is named when attached, after the letter
 
 
 MEDIA_TYPES = {"pdf": "pdf", "docx": "vnd.openxmlformats-officedocument.wordprocessingml.document"}
@@ -84,6 +85,7 @@ class Outgoing:
     files: tuple[ManifestRecord, ...]  # the PDF first, then the Word file with --attach docx
     missing: tuple[str, ...]  # formats asked for but not built
     unapproved: bool = False  # a draft or a test of a letter not approved: marked in its subject
+    enclosures: tuple[ManifestRecord, ...] = ()  # the letter's notes and sources, in the same formats
 
     @property
     def record(self) -> ManifestRecord:
@@ -140,10 +142,13 @@ class Outgoing:
 def plan(out: Path, options: MailOptions) -> tuple[list[Outgoing], list[str]]:
     """The letters in the manifest to mail, one message per recipient, in path order; and warnings for
     the manifest entries left out because they are malformed."""
-    records, warnings = letter_records(out)
+    records, enclosures, warnings = letter_records(out)
     by_letter: dict[tuple[str, str], dict[str, ManifestRecord]] = {}
     for record in sorted(records, key=lambda record: record.path):
         by_letter.setdefault((record.collection, record.target), {})[record.format] = record
+    enclosed: dict[str, dict[str, ManifestRecord]] = {}
+    for record in enclosures:
+        enclosed.setdefault(record.collection, {})[record.format] = record
     names = sorted({letter for letter, _ in by_letter})
     if options.letter and options.letter not in names:
         raise MailError(
@@ -156,6 +161,7 @@ def plan(out: Path, options: MailOptions) -> tuple[list[Outgoing], list[str]]:
             recipient,
             tuple(formats[name] for name in wanted if name in formats) or tuple(formats.values()),
             tuple(name for name in wanted if name not in formats),
+            enclosures=tuple(enclosed[letter][name] for name in wanted if name in enclosed.get(letter, {})),
         )
         for (letter, recipient), formats in sorted(by_letter.items())
         if options.letter in (None, letter)
@@ -163,22 +169,24 @@ def plan(out: Path, options: MailOptions) -> tuple[list[Outgoing], list[str]]:
     return planned, warnings
 
 
-def letter_records(out: Path) -> tuple[list[ManifestRecord], list[str]]:
-    """The letters' records in manifest.json, each checked as the build checks them (a malformed one is
-    left out with a warning); a MailError when there is nothing to mail from."""
+def letter_records(out: Path) -> tuple[list[ManifestRecord], list[ManifestRecord], list[str]]:
+    """The letters' records in manifest.json and their enclosures', each checked as the build checks them
+    (a malformed one is left out with a warning); a MailError when there is nothing to mail from."""
     file = out / MANIFEST
     if not file.is_file():
         raise MailError(f"{file}: no manifest; build the letters first with `generate.py letters`")
     records, warnings = read_manifest(out)
     letters = [record for record in records.values() if record.kind == "letter"]
+    enclosures = [record for record in records.values() if record.kind == "enclosure"]
     if not records and warnings:
         raise MailError(f"{warnings[0]}; build the letters again")
-    return letters, warnings
+    return letters, enclosures, warnings
 
 
 def check_outgoing(out: Path, outgoing: Outgoing, group: str) -> tuple[str | None, list[Attachment]]:
-    """Why this message must not go (bad data, a file changed since it was built), and its attachments,
-    named for the recipient after the group (its short name) and the letter."""
+    """Why this message must not go (bad data, a file changed since it was built), and its attachments
+    (the letter, then its enclosure if it has one), named after the group (its short name), the letter and
+    the recipient (or `notes and sources`)."""
     if outgoing.missing:
         return f"no {' or '.join(outgoing.missing)} file was built for it; build it, or drop --attach", []
     # checked when built, but the manifest may have been edited since
@@ -190,7 +198,7 @@ def check_outgoing(out: Path, outgoing: Outgoing, group: str) -> tuple[str | Non
     if problem:
         return f"{problem}; correct the recipient's email and build the letters again", []
     attachments = []
-    for record in outgoing.files:
+    for record in (*outgoing.files, *outgoing.enclosures):
         path = out / record.path
         try:  # links followed: a link inside the folder may point outside it
             if not path.resolve().is_relative_to(out.resolve()):
@@ -205,7 +213,8 @@ def check_outgoing(out: Path, outgoing: Outgoing, group: str) -> tuple[str | Non
                 f"{path} changed since it was built (its SHA-256 differs from the manifest); build it "
                 "again with `generate.py letters` and check it before sending"
             ), []
-        names = attachment_name(group, outgoing.letter_subject, outgoing.holder, record.format)
+        named = ENCLOSURE_NAME if record.kind == "enclosure" else outgoing.holder
+        names = attachment_name(group, outgoing.letter_subject, named, record.format)
         attachments.append(Attachment(*names, MEDIA_TYPES[record.format], data))
     return None, attachments
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import docx
 from docx.document import Document as WordDocument
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_BREAK
+from docx.enum.text import WD_BREAK, WD_LINE_SPACING
 from docx.image.exceptions import UnrecognizedImageError
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import OxmlElement
@@ -26,6 +26,7 @@ from docx.text.paragraph import Paragraph as WordParagraph
 from docx.text.run import Run as WordRun
 
 from keycities.compose.blocks import (
+    SIGNATURE_SPACE_MM,
     AddressBlock,
     Block,
     Chart,
@@ -209,6 +210,10 @@ class _Builder:
             case Signature(image=image, name=name, roles=roles):
                 if image is not None:
                     self.picture(self._paragraph("Signature Image"), image)
+                else:  # a space to sign by hand: an empty line of that exact height
+                    space = self._paragraph("Signature Image").paragraph_format
+                    space.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+                    space.line_spacing = Mm(SIGNATURE_SPACE_MM)
                 self.text(self._paragraph("Signature Name"), name)
                 for position in roles:
                     self.text(self._paragraph("Signature Role"), position)

@@ -18,6 +18,7 @@ from urllib.request import url2pathname
 from markupsafe import escape
 
 from keycities.compose.blocks import (
+    SIGNATURE_SPACE_MM,
     AddressBlock,
     Block,
     Chart,
@@ -192,7 +193,9 @@ def _article(document: Document, *, anchor_prefix: str) -> str:
         f'<span class="footer-text">{escape(document.footer)}</span><span class="page-number"></span>'
         "</div>",
     ]
-    prefix = str(escape(anchor_prefix))
+    # A letter whose notes are in its enclosure has markers and no notes here: the markers link nowhere.
+    has_notes = any(isinstance(block, Notes) for block in document.blocks)
+    prefix = str(escape(anchor_prefix)) if has_notes else None
     parts.extend(_block(block, prefix) for block in document.blocks)
     parts.append("</article>")
     return "\n".join(parts)
@@ -214,7 +217,7 @@ def _letterhead(letterhead: Letterhead) -> str:
     return "\n".join(parts)
 
 
-def _block(block: Block, anchor_prefix: str) -> str:
+def _block(block: Block, anchor_prefix: str | None) -> str:
     match block:
         case Heading(level=level, runs=runs):
             if level not in (1, 2, 3):
@@ -242,7 +245,7 @@ def _block(block: Block, anchor_prefix: str) -> str:
         case Notes(title=title, items=items):
             # value= pins each item's number to its note number, even when notes are not 1, 2, 3...
             rows = "".join(
-                f'<li id="{anchor_prefix}note-{number}" value="{number}">{escape(text)}</li>'
+                f'<li id="{anchor_prefix or ""}note-{number}" value="{number}">{escape(text)}</li>'
                 for number, text in items
             )
             return f'<section class="notes"><h2>{escape(title)}</h2><ol>{rows}</ol></section>'
@@ -252,7 +255,7 @@ def _block(block: Block, anchor_prefix: str) -> str:
     assert_never(block)
 
 
-def _runs(runs: Sequence[Run], anchor_prefix: str) -> str:
+def _runs(runs: Sequence[Run], anchor_prefix: str | None) -> str:
     parts = []
     for run in runs:
         text = str(escape(run.text))
@@ -262,7 +265,9 @@ def _runs(runs: Sequence[Run], anchor_prefix: str) -> str:
             text = f"<strong>{text}</strong>"
         if run.language is not None:  # a passage in another language than the document's
             text = f'<span lang="{escape(run.language)}">{text}</span>'
-        if run.note is not None:
+        if run.note is not None and anchor_prefix is None:
+            text += f'<sup class="note-ref">{run.note}</sup>'
+        elif run.note is not None:
             text += f'<sup class="note-ref"><a href="#{anchor_prefix}note-{run.note}">{run.note}</a></sup>'
         parts.append(text)
     return "".join(parts)
@@ -305,6 +310,8 @@ def _signature(signature: Signature) -> str:
     parts = ['<div class="signature">']
     if signature.image is not None:
         parts.append(_img(signature.image, "signature-image"))
+    else:  # a space to sign by hand; its height inline, so a restyled stylesheet keeps it
+        parts.append(f'<div class="signature-space" style="height: {SIGNATURE_SPACE_MM}mm"></div>')
     parts.append(f'<p class="signature-name">{escape(signature.name)}</p>')
     if signature.roles:
         parts.append(f'<p class="signature-roles">{_lines(signature.roles)}</p>')
