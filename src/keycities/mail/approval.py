@@ -1,6 +1,6 @@
-"""The send gate: a letter goes only while every file it attaches (its enclosure too), hashed as it is about to be sent, and its
-email are exactly as approved in the project's approvals.yaml (build/approvals.py). A project whose
-mail.yaml says `approval: not-required` has no gate."""
+"""The send gate: a letter goes only while every file it attaches (its enclosure too), hashed as it is
+about to be sent, and its email are exactly as approved in the project's approvals.yaml
+(build/approvals.py). A project whose mail.yaml says `approval: not-required` has no gate."""
 
 from __future__ import annotations
 
