@@ -308,3 +308,44 @@ def test_the_proof_page_shows_who_approved_and_when(small: Small, project: Path)
     assert rows["test-two"][APPROVED] == "not approved: never approved"
     assert rows["wakefield"][MAILED] == "-"
     assert page.summary["approved"] == 1 and page.summary["not-approved"] == 3
+
+
+# ---- A letter with its notes as an enclosure -----------------------------------------------------------
+
+
+def test_a_letters_enclosure_is_approved_with_it_and_held_back_like_it(
+    small: Small, project: Path, handler: Handler
+) -> None:
+    letter_file = small.project / "letters" / f"{LETTER}.md"
+    text = letter_file.read_text(encoding="utf-8")
+    letter_file.write_text(text.replace("\nnotes: end", "\nnotes: enclosure"), encoding="utf-8")
+    built = small.build_letters()
+    assert built.exit_code == 0, built.describe()
+    enclosure = f"letters/{LETTER}/{LETTER}-sources.pdf"
+    assert enclosure in read_manifest(small.out)[0]
+
+    approved = run(small, "--recipient", "test-one", "--by", APPROVER)
+    assert approved.exit_code == 0, approved.describe()
+    paths = {entry["path"] for entry in approvals_file(small)["approvals"]}
+    assert paths == {f"letters/{LETTER}/test-one.pdf", enclosure}  # the copy and what goes with it
+
+    sent = mail(small, "send")
+    assert sent.exit_code == 1, sent.describe()  # the other two are not approved
+    assert set(arrived(handler)) == {ADDRESSES["test-one"]}
+    names = [part.get_filename() for part in arrived(handler)[ADDRESSES["test-one"]].iter_attachments()]
+    assert len(names) == 2 and "notes and sources" in names[1], names
+
+    # The enclosure replaced after approval, with the manifest edited to match it (so the build's own check
+    # passes): the gate, hashing the bytes as they are sent, holds back every copy it goes with.
+    assert run(small, "--by", APPROVER).exit_code == 0
+    pdf = small.out / enclosure
+    pdf.write_bytes(pdf.read_bytes() + b"\n% edited after approval\n")
+    manifest = json.loads((small.out / "manifest.json").read_text(encoding="utf-8"))
+    for document in manifest["documents"]:
+        if document["path"] == enclosure:
+            document["sha256"] = hashlib.sha256(pdf.read_bytes()).hexdigest()
+    (small.out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    again = mail(small, "send")
+    assert again.exit_code == 1, again.describe()
+    assert len(handler.messages) == 1  # neither of the others went: their enclosure is not as approved
+    assert "notes and sources.pdf: rebuilt after its approval" in again.stderr, again.stderr[:3000]

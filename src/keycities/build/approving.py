@@ -24,7 +24,7 @@ from keycities.build.approvals import (
 )
 from keycities.build.files import file_sha256
 from keycities.build.jobs import Job, Selection, hash_of, plan_briefings, plan_letters
-from keycities.build.manifest import MANIFEST, ManifestRecord, expected_path, read_manifest
+from keycities.build.manifest import MANIFEST, ManifestRecord, enclosure_target, expected_path, read_manifest
 from keycities.compose.composition import Composition, prepare
 from keycities.data.inputs import load_inputs
 from keycities.errors import BuildError
@@ -243,4 +243,6 @@ def _selected(kind: str, collection: str, target: str, selection: Selection) -> 
         return False
     if selection.letter not in (None, collection):
         return False
-    return selection.recipient is None or (kind == "letter" and target == selection.recipient)
+    # A recipient's letter goes with the letter's enclosure (`notes: enclosure`): approving one approves both.
+    mailed_with = (selection.recipient, enclosure_target(collection))
+    return selection.recipient is None or (kind == "letter" and target in mailed_with)
