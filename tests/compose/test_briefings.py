@@ -142,8 +142,10 @@ def pdf_words(path: Path) -> str:
 
 
 def word_words(path: Path) -> str:
-    """The Word body's text without note references, paragraphs joined by spaces."""
-    return " ".join(" ".join(word_of(path).plain_body).split())
+    """The Word body's text without note references, then its footnotes (the notes the text and its tables
+    refer to), paragraphs joined by spaces."""
+    word = word_of(path)
+    return " ".join(" ".join([*word.plain_body, *word.footnotes]).split())
 
 
 def front_matter(path: Path) -> dict[str, object]:
@@ -265,7 +267,9 @@ def test_a_table_cells_note_is_raised_in_the_pdf_and_a_footnote_in_word(shipped_
     pdf_notes = pdf_notes_of(pdf, word_of(word).notes_title)
     pdf_rows = {}
     for label in KEY_FIGURE_ROWS:
-        [row] = [line for line in pdf_lines(pdf) if re.match(rf"{label} [£\d]", line.text_without_notes)]
+        [row] = [
+            line for line in pdf_lines(pdf) if re.match(rf"{re.escape(label)} [£\d]", line.text_without_notes)
+        ]
         assert "[" not in row.text, row.text
         pdf_rows[label] = [pdf_notes[number] for number in row.notes]
     document = docx.Document(str(word))
