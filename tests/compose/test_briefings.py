@@ -39,6 +39,7 @@ from documents import (
     briefings,
     copy_project,
     edit,
+    footnotes,
     generate,
     invoke,
     line_of,
@@ -94,7 +95,6 @@ KEY_FIGURE_ROWS = {
     "GVA per filled job": "gva_per_filled_job",
     "Filled jobs": "filled_jobs",
 }
-NOTE = r" \[\d+\]"  # a note reference in a table cell
 
 
 # ---- The shipped packs, built once ----------------------------------------------------------------
@@ -142,8 +142,10 @@ def pdf_words(path: Path) -> str:
 
 
 def word_words(path: Path) -> str:
-    """The Word body's text without note references, paragraphs joined by spaces."""
-    return " ".join(" ".join(word_of(path).plain_body).split())
+    """The Word body's text without note references, then its footnotes (the notes the text and its tables
+    refer to), paragraphs joined by spaces."""
+    word = word_of(path)
+    return " ".join(" ".join([*word.plain_body, *word.footnotes]).split())
 
 
 def front_matter(path: Path) -> dict[str, object]:
@@ -217,8 +219,8 @@ def assert_parity(pdf: Path, word: Path) -> None:
     same tokens, and the same notes.
 
     Word: the first-page header (the letterhead), then body paragraphs and table cells row by row. The
-    PDF lists every note under the notes heading; Word lists there only the notes nothing in the text
-    refers to (a table's "[2]"), with the PDF's numbers, and makes the others footnotes, numbered by Word.
+    PDF lists every note under the notes heading; Word lists there only the notes nothing in the text or
+    its tables refers to, with the PDF's numbers, and makes the others footnotes, numbered by Word.
     """
     lines, footers = pdf_lines_of(pdf, notes=False)
     document = word_of(word)
@@ -230,7 +232,7 @@ def assert_parity(pdf: Path, word: Path) -> None:
     assert pdf_tokens == word_tokens_, first_difference(pdf_tokens, word_tokens_)
     # The notes: those listed in Word as the PDF lists them, the others as Word's footnotes, one for each
     # reference the PDF raises in its text.
-    pdf_notes = numbered_notes(squeeze(" ".join(lines[title + 1 : sources])))
+    pdf_notes = pdf_notes_of(pdf, document.notes_title)
     listed = {int(number): text for number, _, text in (n.partition(". ") for n in document.listed_notes)}
     assert listed == {number: pdf_notes[number] for number in listed}
     assert set(document.footnotes) == {text for number, text in pdf_notes.items() if number not in listed}
@@ -245,9 +247,40 @@ def assert_parity(pdf: Path, word: Path) -> None:
     assert document.footer and document.footer[0].partition("\t")[0] == f"{GROUP}: {title}"
 
 
+def pdf_notes_of(pdf: Path, notes_title: str) -> dict[int, str]:
+    """The notes the PDF lists under its notes heading, by number."""
+    lines = pdf_lines_of(pdf, notes=False)[0]
+    title = lines.index(notes_title)
+    sources = next(index for index, line in enumerate(lines) if index > title and line.startswith("[A] "))
+    return numbered_notes(squeeze(" ".join(lines[title + 1 : sources])))
+
+
 @pytest.mark.parametrize("pack", PACKS)
 def test_pdf_and_word_have_the_same_words_and_figures(shipped_packs: Build, pack: str) -> None:
     assert_parity(shipped_packs.path(pack, "pdf"), shipped_packs.path(pack, "docx"))
+
+
+def test_a_table_cells_note_is_raised_in_the_pdf_and_a_footnote_in_word(shipped_packs: Build) -> None:
+    """The key figures' notes as the body's: raised numbers in the PDF, footnotes in Word holding the same
+    notes; so Word lists no note under the heading whose number a reader could take for a footnote's."""
+    pdf, word = shipped_packs.path("wakefield", "pdf"), shipped_packs.path("wakefield", "docx")
+    pdf_notes = pdf_notes_of(pdf, word_of(word).notes_title)
+    pdf_rows = {}
+    for label in KEY_FIGURE_ROWS:
+        [row] = [
+            line for line in pdf_lines(pdf) if re.match(rf"{re.escape(label)} [£\d]", line.text_without_notes)
+        ]
+        assert "[" not in row.text, row.text
+        pdf_rows[label] = [pdf_notes[number] for number in row.notes]
+    document = docx.Document(str(word))
+    notes = footnotes(document)
+    word_rows = {}
+    for row in document.tables[0].rows[1:]:
+        cells = [cell.paragraphs[0]._p.xpath("./w:r/w:footnoteReference/@w:id") for cell in row.cells]
+        assert [len(ids) for ids in cells] == [0, 1, 1, 1], row.cells[0].text  # one note per figure
+        word_rows[row.cells[0].text] = [notes.texts[notes.numbers[ids[0]] - 1] for ids in cells[1:]]
+    assert word_rows == pdf_rows
+    assert word_of(word).listed_notes == []
 
 
 def test_parity_check_tolerates_wrapping_but_not_changed_words() -> None:
@@ -598,7 +631,7 @@ def test_undefined_name_in_template_override_names_file_line_and_name(tmp_path: 
 
 def key_figure_lines(path: Path) -> dict[str, str]:
     """The PDF's key-figures rows, by label: the text after the label."""
-    lines = pdf_lines_of(path)[0]
+    lines = pdf_lines_of(path, notes=False)[0]
     found = {}
     for label in KEY_FIGURE_ROWS:
         rows = [line for line in lines if re.match(rf"{re.escape(label)} (not available|£|\d)", line)]
@@ -620,7 +653,7 @@ def test_key_figures_table_shows_each_figure_or_not_available(
         assert all(cell.strip() for cell in row), row  # never a blank cell
         label, figure = row[0], KEY_FIGURE_ROWS[row[0]]
         expected = "not available" if missing(book, slug, figure) else shown(book, f"member.{slug}.{figure}")
-        assert re.fullmatch(re.escape(expected) + NOTE, row[1]), (label, row[1], expected)
+        assert row[1] == expected, (label, row[1], expected)  # its note is a footnote, which holds no text
         assert pdf_rows[label].startswith(row[1] + " "), (label, pdf_rows[label], row[1])
 
 

@@ -111,7 +111,7 @@ def briefing() -> Document:
             Table(
                 "Table 1: output by city",
                 ("City", "GVA 2017"),
-                (("Bradford", "£9,900m"), ("Hull", "£6,600m")),
+                (((Run("Bradford"),), (Run("£9,900m"),)), ((Run("Hull"),), (Run("£6,600m"),))),
                 numeric_columns=(1,),
             ),
             Chart(

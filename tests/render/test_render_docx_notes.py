@@ -28,6 +28,7 @@ from keycities.compose.blocks import (
     Notes,
     Paragraph,
     Run,
+    Table,
 )
 from keycities.render.docx import DocxRenderer
 
@@ -104,6 +105,38 @@ def test_each_note_reference_is_one_footnote_holding_the_notes_text(renderer: Do
     # The notes are footnotes only: no list, and no heading left over the end of the letter.
     word = docx.Document(io.BytesIO(data))
     assert [p.style.name for p in word.paragraphs] == ["Normal", "List Bullet"]
+
+
+def test_a_note_in_a_table_cell_is_a_footnote_in_that_cell(renderer: DocxRenderer) -> None:
+    # The body cites note 1, the table's cells notes 2 and 1: three footnotes in reading order, no list.
+    table = Table(
+        "Key figures",
+        ("Figure", "Hull"),
+        (
+            ((Run("Population"),), (Run("6.4m", note=2),)),
+            ((Run("GVA", bold=True),), (Run("£137.2bn", note=1),)),
+        ),
+        numeric_columns=(1,),
+    )
+    data, _ = renderer.render(document(TEXT[0], table, Notes("Sources", NOTES)))
+    word = docx.Document(io.BytesIO(data))
+    cells = [[cell.paragraphs[0] for cell in row.cells] for row in word.tables[0].rows]
+    assert [[(p.style.name, p.text) for p in row] for row in cells] == [
+        [("Table Text", "Figure"), ("Table Number", "Hull")],
+        [("Table Text", "Population"), ("Table Number", "6.4m")],
+        [("Table Text", "GVA"), ("Table Number", "£137.2bn")],
+    ]
+    assert cells[2][0].runs[0].bold
+    references = [p._p.xpath("./w:r/w:footnoteReference/@w:id") for row in cells for p in row]
+    assert references == [[], [], [], ["3"], [], ["4"]]
+    assert footnote_texts(parts(data)["word/footnotes.xml"]) == {
+        "1": f" {NOTES[0][1]}",
+        "2": f" {NOTES[1][1]}",
+        "3": f" {NOTES[1][1]}",
+        "4": f" {NOTES[0][1]}",
+    }
+    # Every note is a footnote: no numbered list, and no heading over nothing.
+    assert [p.style.name for p in word.paragraphs] == ["Normal", "Table Caption"]
 
 
 def test_the_footnotes_part_is_wired_as_word_expects(renderer: DocxRenderer) -> None:

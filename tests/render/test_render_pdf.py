@@ -110,7 +110,10 @@ def letter(*, body: tuple[Block, ...] | None = None, language: str = "en-GB", **
                     )
                 ),
                 Table(
-                    "GVA by city", ("City", "GVA (£bn)"), (("Wakefield", "9.1"), ("Bradford", "11.2")), (1,)
+                    "GVA by city",
+                    ("City", "GVA (£bn)"),
+                    (((Run("Wakefield"),), (Run("9.1"),)), ((Run("Bradford"),), (Run("11.2"),))),
+                    (1,),
                 ),
             )
         ),
@@ -274,7 +277,7 @@ def test_page_break_block_starts_a_new_page(renderer: PdfRenderer) -> None:
 
 
 def test_markup_in_data_is_printed_literally(renderer: PdfRenderer) -> None:
-    body = (Paragraph((Run(TRICKY_NAME, bold=True),)), Table(TRICKY_NAME, ("A",), ((TRICKY_NAME,),)))
+    body = (Paragraph((Run(TRICKY_NAME, bold=True),)), Table(TRICKY_NAME, ("A",), (((Run(TRICKY_NAME),),),)))
     (text,) = page_texts(renderer.render(letter(body=body))[0])
     assert text.count(TRICKY_NAME) == 4  # paragraph, table caption, table cell, signature
     assert "49" not in text
@@ -460,13 +463,15 @@ def test_html_is_a_semantic_page() -> None:
 
 def test_html_tables_and_notes() -> None:
     notes = Notes("Sources", ((3, "ONS"), (4, "DLUHC")))
-    table = Table("GVA", ("City", "£bn"), (("Hull", "8.0"),), (1,))
+    table = Table("GVA", ("City", "£bn"), (((Run("Hull", bold=True),), (Run("8.0", note=4),)),), (1,))
     html = render_html(letter(body=(Paragraph((Run("Hull", note=3),)), table, notes)), stylesheet="")
     assert '<sup class="note-ref"><a href="#note-3">3</a></sup>' in html
     assert '<li id="note-3" value="3">ONS</li><li id="note-4" value="4">DLUHC</li>' in html
     assert "<caption>GVA</caption>" in html
     assert '<th scope="col">City</th><th scope="col" class="numeric">£bn</th>' in html
-    assert '<td>Hull</td><td class="numeric">8.0</td>' in html
+    # A cell's runs as the body's: its emphasis, and its note as the same raised link to the note.
+    note = '<sup class="note-ref"><a href="#note-4">4</a></sup>'
+    assert f'<td><strong>Hull</strong></td><td class="numeric">8.0{note}</td>' in html
 
 
 def test_html_refuses_a_stylesheet_that_would_close_its_element() -> None:

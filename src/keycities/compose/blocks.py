@@ -52,11 +52,15 @@ class ListBlock:
     items: tuple[tuple[Run, ...], ...]
 
 
+# A table cell's text as runs, so a figure in a cell keeps its note reference.
+Cell = tuple[Run, ...]
+
+
 @dataclass(frozen=True)
 class Table:
     caption: str
     header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
+    rows: tuple[tuple[Cell, ...], ...]
     numeric_columns: tuple[int, ...] = ()  # right-aligned
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from keycities.compose.blocks import Block, Chart, Heading, ListBlock, PageBreak, Paragraph, Run, Table
+from keycities.compose.blocks import Block, Cell, Chart, Heading, ListBlock, PageBreak, Paragraph, Run, Table
 
 # A source-note reference inside text: private-use characters that data can never contain (clean removes
 # them), so the marker survives Markdown untouched and cannot be forged.
@@ -133,14 +133,15 @@ def _closing(tokens: list[Token], start: int) -> int:
 
 
 def _table(tokens: list[Token]) -> Table:
-    rows: list[list[str]] = []
+    """A pipe table: header cells as plain text, body cells as runs that keep their note references."""
+    rows: list[list[Cell]] = []
     for token in tokens:
         if token.type == "tr_open":
             rows.append([])
         elif token.type == "inline":
-            rows[-1].append(plain(runs(token)))
+            rows[-1].append(runs(token))
     header, *body = rows or [[]]
-    return Table("", tuple(header), tuple(tuple(row) for row in body))
+    return Table("", tuple(plain(cell) for cell in header), tuple(tuple(row) for row in body))
 
 
 def runs_of_text(text: str) -> tuple[Run, ...]:

@@ -294,10 +294,11 @@ class _Builder:
             self.text(self._paragraph("Table Caption"), block.caption)
         table = self._word.add_table(rows=1 + len(block.rows), cols=width, style=TABLE_STYLE)
         numeric = set(block.numeric_columns)
-        for values, row in zip((block.header, *block.rows), table.rows, strict=True):
-            for column, (value, cell) in enumerate(zip(values, row.cells, strict=True)):
+        header_cells = tuple((Run(text),) for text in block.header)
+        for cells, row in zip((header_cells, *block.rows), table.rows, strict=True):
+            for column, (runs, cell) in enumerate(zip(cells, row.cells, strict=True)):
                 style = "Table Number" if column in numeric else "Table Text"
-                self.text(self._styled(cell.paragraphs[0], style), value)
+                self._runs(self._styled(cell.paragraphs[0], style), runs)
         # The header row repeats on every page and is what Word's accessibility checker looks for.
         table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
         if block.caption:
@@ -342,7 +343,7 @@ def _text_width(section: Section) -> Length:
 
 
 def _runs_of(blocks: Sequence[Block]) -> Iterator[Run]:
-    """Every run of text that may refer to a note: in headings, paragraphs and list items."""
+    """Every run of text that may refer to a note: in headings, paragraphs, list items and table cells."""
     for block in blocks:
         match block:
             case Heading(runs=runs) | Paragraph(runs=runs):
@@ -350,6 +351,10 @@ def _runs_of(blocks: Sequence[Block]) -> Iterator[Run]:
             case ListBlock(items=items):
                 for item in items:
                     yield from item
+            case Table(rows=rows):
+                for row in rows:
+                    for cell in row:
+                        yield from cell
 
 
 def _leading_to_charts(blocks: Sequence[Block]) -> set[int]:

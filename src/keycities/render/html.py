@@ -232,7 +232,7 @@ def _block(block: Block, anchor_prefix: str | None) -> str:
             rows = "".join(f"<li>{_runs(item, anchor_prefix)}</li>" for item in items)
             return f"<{tag}>{rows}</{tag}>"
         case Table():
-            return _table(block)
+            return _table(block, anchor_prefix)
         case Chart(svg=svg, caption=caption):
             figcaption = f"<figcaption>{escape(caption)}</figcaption>"
             return f'<figure class="chart">{_img(svg, "chart")}{figcaption}</figure>'
@@ -285,7 +285,7 @@ def _img(image: Image, css_class: str) -> str:
     )
 
 
-def _table(table: Table) -> str:
+def _table(table: Table, anchor_prefix: str) -> str:
     numeric = set(table.numeric_columns)
 
     def cell_class(column: int) -> str:
@@ -296,7 +296,9 @@ def _table(table: Table) -> str:
     )
     rows = "".join(
         "<tr>"
-        + "".join(f"<td{cell_class(column)}>{escape(text)}</td>" for column, text in enumerate(row))
+        + "".join(
+            f"<td{cell_class(column)}>{_runs(cell, anchor_prefix)}</td>" for column, cell in enumerate(row)
+        )
         + "</tr>"
         for row in table.rows
     )
