@@ -285,7 +285,7 @@ def _img(image: Image, css_class: str) -> str:
     )
 
 
-def _table(table: Table, anchor_prefix: str) -> str:
+def _table(table: Table, anchor_prefix: str | None) -> str:
     numeric = set(table.numeric_columns)
 
     def cell_class(column: int) -> str:
