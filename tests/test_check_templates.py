@@ -160,8 +160,8 @@ def test_a_syntax_error_in_a_variant_no_one_gets_and_in_an_email_is_found(projec
     (project / "letters" / "unused.md").write_text("Text.\n\n{% if %}\n", encoding="utf-8")
     edit(
         project / LETTER,
-        "signatory: chair\n",
-        "signatory: chair\nvariants:\n  - to: [tag:nobody]\n    body: unused.md\n"
+        "signatory: peter-box\n",
+        "signatory: peter-box\nvariants:\n  - to: [tag:nobody]\n    body: unused.md\n"
         'email:\n  subject: "{{ letter.subject "\n  body: Hello.\n',
     )
     subject_line = line_of(project / LETTER, '  subject: "{{ letter.subject')
