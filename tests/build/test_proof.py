@@ -8,18 +8,15 @@ Each test works on a copy of the small build (`small`: three test letters and Wa
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 import pytest
-from aiosmtpd.controller import Controller
 from build_support import (
     DOCUMENT,
     EMAIL,
@@ -34,6 +31,7 @@ from build_support import (
     invoke,
 )
 from PIL import Image
+from smtp_support import Handler, LoopbackController
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (`make test` does)")
@@ -306,36 +304,6 @@ def test_typing_in_the_filter_box_filters_the_rows(small: Small) -> None:
 
 
 # ---- The mail status, after a real send ------------------------------------------------------------
-
-
-@dataclass
-class Handler:
-    """Stores what arrives; drops the connection for an address in `drop_in_data` once it has the data."""
-
-    messages: list[Any] = field(default_factory=list)
-    drop_in_data: set[str] = field(default_factory=set)
-    reject: set[str] = field(default_factory=set)
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        if address in self.reject:
-            return "550 5.1.1 no such mailbox here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if set(envelope.rcpt_tos) & self.drop_in_data:
-            server.transport.close()
-            return "250 never seen"
-        self.messages.append(envelope)
-        return "250 2.0.0 Ok: queued as TEST"
-
-
-class LoopbackController(Controller):
-    """aiosmtpd on 127.0.0.1 and a free port, found once the server listens."""
-
-    def _trigger_server(self) -> None:
-        self.port = cast(asyncio.Server, self.server).sockets[0].getsockname()[1]
-        super()._trigger_server()  # type: ignore[no-untyped-call]
 
 
 @pytest.fixture
