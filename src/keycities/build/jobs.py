@@ -18,18 +18,18 @@ from keycities.build.manifest import enclosure_target, expected_path
 from keycities.compose.composition import Composition
 from keycities.compose.letter import Composed
 from keycities.data.letters import Letter, select, unmatched_variants
-from keycities.data.paths import resolve_inside
+from keycities.data.paths import member_layout, resolve_inside
 from keycities.data.recipients import Addressee, stale_warning
 from keycities.data.releases import data_file_paths
 from keycities.errors import BuildError, DataError
 from keycities.figures.model import DataYear
 from keycities.render.pool import Format, asset_folders
 
-LAYOUTS = ("print.css", "reference.docx")
+LAYOUTS = ("print.css", "reference.docx")  # in templates/<slug>/ for a member's own, else in templates/
 
 TOOL_PART = "the tool (its version and fonts, and the data year chosen for the run)"
 
-PART_HASH_LENGTH = 16  # in templates/<slug>/ for a member's own, else in templates/
+PART_HASH_LENGTH = 16  # hex digits of each input's hash: enough to tell that it changed
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ def plan_briefings(composition: Composition, selection: Selection) -> list[Job]:
             continue
         templates = composition.inputs.folder / "templates"
         own = templates / slug
-        css, reference = (own / name if (own / name).is_file() else templates / name for name in LAYOUTS)
+        css, reference = (member_layout(templates, slug, name) for name in LAYOUTS)
         for layout in (css, reference):
             try:
                 resolve_inside(templates, layout)  # the renderers read it: a link must not lead out

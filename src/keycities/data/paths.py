@@ -18,6 +18,13 @@ def label(file: Path) -> str:
     return file.name if file.is_absolute() else str(file)
 
 
+def member_layout(templates: Path, slug: str, name: str) -> Path:
+    """A member's own layout file (`templates/<slug>/print.css`, `reference.docx`) when it has one, else
+    the group's; not yet checked to stay inside templates/ (`resolve_inside` does that)."""
+    own = templates / slug / name
+    return own if own.is_file() else templates / name
+
+
 def resolve_inside(root: Path, path: Path) -> Path:
     """`path` with its links followed, when it stays inside `root`; else a DataError naming the link and
     where it points. Every file the tool reads from a project's input folders goes through here."""

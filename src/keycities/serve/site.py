@@ -16,7 +16,7 @@ from keycities.compose.composition import Composition, prepare
 from keycities.compose.letter import Composed
 from keycities.data.inputs import load_inputs
 from keycities.data.letters import select
-from keycities.data.paths import resolve_inside
+from keycities.data.paths import member_layout, resolve_inside
 from keycities.errors import DataError, KeyCitiesError
 from keycities.formatting import Formatter
 from keycities.render.html import load_stylesheet
@@ -136,11 +136,9 @@ class Site:
             return not_found_page(
                 f"No briefing pack '{target}' (a member's slug, with .cy for Welsh)", version
             )
-        templates = self.folder / "templates"
-        own = templates / slug / "print.css"
         try:
             composed = composition.briefings.briefing(slug, language)
-            css = self._layout(own if own.is_file() else templates / "print.css")
+            css = self._layout(member_layout(self.folder / "templates", slug, "print.css"))
             label = f"Briefing pack: {member.name}{' (Welsh)' if language == 'cy' else ''}"
             return self._document(composed, css, label, version)
         except KeyCitiesError as error:
